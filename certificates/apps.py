@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class CertificatesConfig(AppConfig):
+    """Documents that prove training: certificates, verification, PDFs."""
+
+    name = "certificates"
+    verbose_name = "Certificates"
+
+    def ready(self):
+        from training.signals import completion_recorded
+
+        from .receivers import issue_certificate_on_completion
+
+        completion_recorded.connect(
+            issue_certificate_on_completion, dispatch_uid="certificates.issue_on_completion"
+        )

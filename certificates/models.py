@@ -1,0 +1,70 @@
+"""Certificates: the document that proves a completion, verifiable by anyone with its code."""
+
+import base64
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+CODE_BYTES = 20  # 160 random bits, never derived from the user or the module
+
+
+def generate_code() -> str:
+    """A verification code: 160 random bits as 32 upper-case base32 characters."""
+    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii").rstrip("=")
+
+
+def normalise_code(raw: str) -> str:
+    """Accept codes as people type them: any case, with spaces or dashes between groups."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+class Certificate(models.Model):
+    """Proof of one completion, with what it says frozen at the moment of issue.
+
+    Names, titles and hours are copied here so that later edits to the person, the module
+    or the site settings never change a certificate that was already issued.
+    """
+
+    code = models.CharField(max_length=40, unique=True, default=generate_code, editable=False)
+    completion = models.OneToOneField(
+        "training.Completion", on_delete=models.PROTECT, related_name="certificate"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
+    learner_name = models.CharField(max_length=300)
+    module_title = models.CharField(max_length=255)
+    completed_on = models.DateField()
+    ce_hours = models.DecimalField(max_digits=4, decimal_places=2)
+    organisation_name = models.CharField(max_length=200)
+    signatory_name = models.CharField(max_length=200, blank=True)
+    signatory_title = models.CharField(max_length=200, blank=True)
+    ce_statement = models.TextField(blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    pdf = models.FileField(upload_to="certificates/%Y/%m/", blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    history = HistoricalRecords(excluded_fields=["pdf"])
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.module_title} – {self.learner_name} ({self.display_code})"
+
+    @property
+    def display_code(self) -> str:
+        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+    @property
+    def status(self) -> str:
+        return "revoked" if self.revoked_at else "valid"
+
+    def verification_url(self) -> str:
+        from django.urls import reverse
+
+        base = settings.ATTUNE_PUBLIC_BASE_URL.rstrip("/")
+        return base + reverse("verify:detail", args=[self.code])

@@ -1,0 +1,46 @@
+"""Who may see whose training records. One place, used by every view and export."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+
+from .models import StaffProfile, Unit
+
+VIEW_ALL_REPORTS = "training.view_all_reports"
+
+
+def can_view_all_units(user: User | AnonymousUser) -> bool:
+    return user.is_authenticated and user.has_perm(VIEW_ALL_REPORTS)
+
+
+def reportable_units(user: User | AnonymousUser) -> QuerySet[Unit]:
+    """Units whose staff records this user may read: all for education leads and admins,
+    the units they manage for managers, none for everyone else."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    if can_view_all_units(user):
+        return Unit.objects.all()
+    return Unit.objects.filter(managers=user)
+
+
+def can_view_reports(user: User | AnonymousUser) -> bool:
+    return can_view_all_units(user) or (user.is_authenticated and reportable_units(user).exists())
+
+
+def can_view_learner_records(viewer: User | AnonymousUser, learner_id: int) -> bool:
+    """The learner themself, a manager of the learner's unit, or an education lead."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == learner_id or can_view_all_units(viewer):
+        return True
+    return StaffProfile.objects.filter(user_id=learner_id, unit__managers=viewer).exists()
+
+
+def staff_profile(user: User | AnonymousUser) -> StaffProfile | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return StaffProfile.objects.select_related("role", "unit").get(user=user, active=True)
+    except StaffProfile.DoesNotExist:
+        return None

@@ -1,0 +1,283 @@
+"""Every read that builds a learner or manager screen.
+
+Each selector returns plain data in a fixed number of SQL queries, whatever the number of
+staff, units or modules.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Min, QuerySet
+
+from modules.models import TrainingModulePage
+
+from .models import Attempt, Completion, ModuleRequirement, StaffProfile, Status, Unit
+
+
+def assignment_status(
+    *,
+    due_date: datetime.date,
+    completed_on: datetime.date | None,
+    started: bool,
+    today: datetime.date,
+) -> Status:
+    if completed_on is not None:
+        return Status.PASSED
+    if today > due_date:
+        return Status.OVERDUE
+    return Status.IN_PROGRESS if started else Status.NOT_STARTED
+
+
+@dataclass(frozen=True)
+class _Req:
+    module_id: int
+    role_ids: frozenset[int]
+    unit_ids: frozenset[int]  # empty: every unit
+    due_days: int
+    effective_from: datetime.date
+
+    def applies_to(self, role_id: int, unit_id: int) -> bool:
+        return role_id in self.role_ids and (not self.unit_ids or unit_id in self.unit_ids)
+
+    def due_date_for(self, start_date: datetime.date) -> datetime.date:
+        return max(start_date, self.effective_from) + datetime.timedelta(days=self.due_days)
+
+
+def _live_requirements() -> tuple[list[_Req], dict[int, TrainingModulePage]]:
+    """All requirements on published modules, with their modules (3 queries)."""
+    reqs = (
+        ModuleRequirement.objects.filter(module__live=True)
+        .select_related("module")
+        .prefetch_related("roles", "units")
+    )
+    modules: dict[int, TrainingModulePage] = {}
+    out = []
+    for r in reqs:
+        modules[r.module_id] = r.module
+        out.append(
+            _Req(
+                module_id=r.module_id,
+                role_ids=frozenset(x.pk for x in r.roles.all()),
+                unit_ids=frozenset(x.pk for x in r.units.all()),
+                due_days=r.due_days,
+                effective_from=r.effective_from,
+            )
+        )
+    return out, modules
+
+
+def _due_dates(
+    reqs: Iterable[_Req], *, role_id: int, unit_id: int, start_date: datetime.date
+) -> dict[int, datetime.date]:
+    """Module id -> earliest due date for a person with this role, unit and start date."""
+    due: dict[int, datetime.date] = {}
+    for r in reqs:
+        if r.applies_to(role_id, unit_id):
+            d = r.due_date_for(start_date)
+            if r.module_id not in due or d < due[r.module_id]:
+                due[r.module_id] = d
+    return due
+
+
+@dataclass
+class DashboardRow:
+    module: TrainingModulePage
+    due_date: datetime.date
+    status: Status
+    completed_on: datetime.date | None
+    completion_id: int | None
+    attempt_in_progress_id: int | None
+
+
+@dataclass
+class LearnerDashboard:
+    profile: StaffProfile | None
+    rows: list[DashboardRow]
+    counts: dict[str, int]
+
+
+def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
+    """My required modules with due date and status. Fixed queries (6)."""
+    profile = (
+        StaffProfile.objects.select_related("role", "unit").filter(user=user, active=True).first()
+    )
+    if profile is None:
+        return LearnerDashboard(profile=None, rows=[], counts={})
+    reqs, modules = _live_requirements()
+    due = _due_dates(
+        reqs, role_id=profile.role_id, unit_id=profile.unit_id, start_date=profile.start_date
+    )
+    completions = {
+        c.module_id: c for c in Completion.objects.filter(user=user, module_id__in=due.keys())
+    }
+    attempts: dict[int, int | None] = {}
+    for a in Attempt.objects.filter(user=user, module_id__in=due.keys()).values(
+        "id", "module_id", "submitted_at"
+    ):
+        attempts.setdefault(a["module_id"], None)
+        if a["submitted_at"] is None:
+            attempts[a["module_id"]] = a["id"]
+    rows = []
+    for module_id, due_date in due.items():
+        completion = completions.get(module_id)
+        rows.append(
+            DashboardRow(
+                module=modules[module_id],
+                due_date=due_date,
+                status=assignment_status(
+                    due_date=due_date,
+                    completed_on=completion.completed_on if completion else None,
+                    started=module_id in attempts,
+                    today=today,
+                ),
+                completed_on=completion.completed_on if completion else None,
+                completion_id=completion.pk if completion else None,
+                attempt_in_progress_id=attempts.get(module_id),
+            )
+        )
+    order = {Status.OVERDUE: 0, Status.IN_PROGRESS: 1, Status.NOT_STARTED: 2, Status.PASSED: 3}
+    rows.sort(key=lambda r: (order[r.status], r.due_date, r.module.title))
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r.status.value] += 1
+    return LearnerDashboard(profile=profile, rows=rows, counts=dict(counts))
+
+
+@dataclass
+class MatrixCell:
+    status: Status | None  # None: not required for this person
+    due_date: datetime.date | None = None
+    completed_on: datetime.date | None = None
+
+
+@dataclass
+class MatrixRow:
+    profile: StaffProfile
+    cells: list[MatrixCell]
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    required: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return None if not self.required else (self.passed * 100) // self.required
+
+
+@dataclass
+class UnitMatrix:
+    unit: Unit
+    modules: list[TrainingModulePage]
+    rows: list[MatrixRow]
+    overall: Tally = field(default_factory=Tally)
+    by_role: dict[str, Tally] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMatrix]:
+    """Staff x required-module matrix for each unit, with % complete overall and per role.
+
+    Fixed queries (7) whatever the number of units, staff and modules.
+    """
+    unit_list = list(units.order_by("name"))
+    unit_ids = [u.pk for u in unit_list]
+    profiles = list(
+        StaffProfile.objects.filter(unit_id__in=unit_ids, active=True)
+        .select_related("user", "role")
+        .order_by("user__last_name", "user__first_name", "employee_id")
+    )
+    reqs, modules = _live_requirements()
+    completed: dict[tuple[int, int], datetime.date] = {
+        (c["user_id"], c["module_id"]): c["first"]
+        for c in Completion.objects.filter(user__staff_profile__unit_id__in=unit_ids)
+        .values("user_id", "module_id")
+        .annotate(first=Min("completed_on"))
+    }
+    started = set(
+        Attempt.objects.filter(user__staff_profile__unit_id__in=unit_ids)
+        .values_list("user_id", "module_id")
+        .distinct()
+    )
+    by_unit: dict[int, list[StaffProfile]] = defaultdict(list)
+    for p in profiles:
+        by_unit[p.unit_id].append(p)
+
+    matrices = []
+    for unit in unit_list:
+        staff = by_unit.get(unit.pk, [])
+        person_due = {
+            p.pk: _due_dates(reqs, role_id=p.role_id, unit_id=unit.pk, start_date=p.start_date)
+            for p in staff
+        }
+        module_ids = {m for due in person_due.values() for m in due}
+        columns = sorted((modules[m] for m in module_ids), key=lambda m: m.title)
+        matrix = UnitMatrix(unit=unit, modules=columns, rows=[])
+        by_status: dict[str, int] = defaultdict(int)
+        for p in staff:
+            cells = []
+            role_tally = matrix.by_role.setdefault(p.role.name, Tally())
+            for module in columns:
+                due_date = person_due[p.pk].get(module.pk)
+                if due_date is None:
+                    cells.append(MatrixCell(status=None))
+                    continue
+                completed_on = completed.get((p.user_id, module.pk))
+                status = assignment_status(
+                    due_date=due_date,
+                    completed_on=completed_on,
+                    started=(p.user_id, module.pk) in started,
+                    today=today,
+                )
+                cells.append(
+                    MatrixCell(status=status, due_date=due_date, completed_on=completed_on)
+                )
+                by_status[status.value] += 1
+                for tally in (matrix.overall, role_tally):
+                    tally.required += 1
+                    tally.passed += status == Status.PASSED
+            matrix.rows.append(MatrixRow(profile=p, cells=cells))
+        matrix.by_role = dict(sorted(matrix.by_role.items()))
+        matrix.by_status = dict(by_status)
+        matrices.append(matrix)
+    return matrices
+
+
+@dataclass
+class ModuleProgress:
+    is_staff: bool
+    required: bool
+    due_date: datetime.date | None
+    status: Status | None
+    completion: Completion | None
+    attempt_in_progress_id: int | None
+
+
+def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProgress:
+    """The learner's standing on one module, for the module page. Fixed queries (6)."""
+    profile = StaffProfile.objects.filter(user=user, active=True).first()
+    if profile is None:
+        return ModuleProgress(False, False, None, None, None, None)
+    reqs, _ = _live_requirements()
+    due_date = _due_dates(
+        reqs, role_id=profile.role_id, unit_id=profile.unit_id, start_date=profile.start_date
+    ).get(module_id)
+    completion = Completion.objects.filter(user=user, module_id=module_id).first()
+    attempts = list(
+        Attempt.objects.filter(user=user, module_id=module_id).values("id", "submitted_at")
+    )
+    in_progress = next((a["id"] for a in attempts if a["submitted_at"] is None), None)
+    status = None
+    if due_date is not None or completion is not None:
+        status = assignment_status(
+            due_date=due_date or today,
+            completed_on=completion.completed_on if completion else None,
+            started=bool(attempts),
+            today=today,
+        )
+    return ModuleProgress(True, due_date is not None, due_date, status, completion, in_progress)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "training"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("modules/<int:module_id>/start/", views.attempt_start, name="attempt_start"),
+    path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
+]

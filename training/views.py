@@ -1,0 +1,197 @@
+"""Learner and manager pages. Thin: services write, selectors read, access decides who."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_POST
+
+from modules.grading import learner_view
+from modules.models import TrainingModulePage
+
+from . import access, selectors, services
+from .models import Attempt, Status
+
+
+def _require_staff(request):
+    profile = access.staff_profile(request.user)
+    if profile is None:
+        raise PermissionDenied("My training is for staff members with an active staff profile.")
+    return profile
+
+
+@login_required
+def dashboard(request):
+    _require_staff(request)
+    data = selectors.learner_dashboard(user=request.user, today=timezone.localdate())
+    return render(request, "training/dashboard.html", {"dashboard": data, "Status": Status})
+
+
+@login_required
+@require_POST
+def attempt_start(request, module_id: int):
+    _require_staff(request)
+    module = get_object_or_404(TrainingModulePage.objects.live(), pk=module_id)
+    try:
+        attempt = services.attempt_start(user=request.user, module=module)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(module.get_url(request) or "training:dashboard")
+    return redirect("training:attempt", pk=attempt.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attempt_detail(request, pk: int):
+    """The quiz while the attempt is open; the result once it has been submitted."""
+    attempt = get_object_or_404(Attempt.objects.select_related("module"), pk=pk, user=request.user)
+    if request.method == "POST":
+        try:
+            attempt = services.attempt_submit(
+                attempt_id=attempt.pk,
+                user=request.user,
+                answers=services.answers_from_post(request.POST),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("training:attempt", pk=pk)
+        return redirect("training:attempt", pk=attempt.pk)
+
+    if not attempt.is_submitted:
+        return render(
+            request,
+            "training/quiz.html",
+            {
+                "attempt": attempt,
+                "module": attempt.module,
+                "questions": learner_view(attempt.questions),
+            },
+        )
+    return render(
+        request,
+        "training/result.html",
+        {"attempt": attempt, "module": attempt.module, "review": _review(attempt)},
+    )
+
+
+def _review(attempt: Attempt) -> list[dict]:
+    """Per-question feedback for a submitted attempt (the answer key is shown after submit)."""
+    answers = attempt.answers or {}
+    review = []
+    for number, q in enumerate(attempt.questions, start=1):
+        picked = set(answers.get(q["id"], []))
+        correct = {c["id"] for c in q["choices"] if c["correct"]}
+        review.append(
+            {
+                "number": number,
+                "prompt": q["prompt"],
+                "rationale": q["rationale"],
+                "answered": bool(picked),
+                "is_correct": picked == correct,
+                "choices": [
+                    {
+                        "text": c["text"],
+                        "picked": c["id"] in picked,
+                        "correct": c["correct"],
+                        "feedback": c["feedback"],
+                    }
+                    for c in q["choices"]
+                ],
+            }
+        )
+    return review
+
+
+# Reports ---------------------------------------------------------------------------------
+
+
+def _require_reports(request):
+    if not access.can_view_reports(request.user):
+        raise PermissionDenied("Reports are for unit managers and education leads.")
+
+
+@login_required
+def reports_index(request):
+    _require_reports(request)
+    today = timezone.localdate()
+    units = access.reportable_units(request.user)
+    matrices = selectors.unit_matrices(units=units, today=today)
+    managed = set(request.user.managed_units.values_list("pk", flat=True))
+    return render(
+        request,
+        "training/reports/index.html",
+        {"matrices": matrices, "managed_ids": managed, "today": today},
+    )
+
+
+def _unit_matrix(request, unit_id: int):
+    _require_reports(request)
+    units = access.reportable_units(request.user).filter(pk=unit_id)
+    matrices = selectors.unit_matrices(units=units, today=timezone.localdate())
+    if not matrices:
+        raise Http404("No such unit among the units you may see.")
+    return matrices[0]
+
+
+@login_required
+def report_unit(request, unit_id: int):
+    matrix = _unit_matrix(request, unit_id)
+    return render(request, "training/reports/unit.html", {"matrix": matrix})
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value) -> str:
+    """Neutralise values a spreadsheet would run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    if text and (text[0] in FORMULA_PREFIXES or ord(text[0]) < 32):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _matrix_csv_rows(matrix: selectors.UnitMatrix):
+    header = ["Unit", "Employee ID", "Name", "Role"]
+    for module in matrix.modules:
+        header += [f"{module.title} – status", f"{module.title} – date"]
+    yield header
+    for row in matrix.rows:
+        line = [
+            matrix.unit.name,
+            row.profile.employee_id,
+            row.profile.full_name,
+            row.profile.role.name,
+        ]
+        for cell in row.cells:
+            if cell.status is None:
+                line += ["Not required", ""]
+            elif cell.status == Status.PASSED:
+                line += [cell.status.label, cell.completed_on.isoformat()]
+            else:
+                line += [cell.status.label, cell.due_date.isoformat()]
+        yield line
+
+
+@login_required
+def report_unit_csv(request, unit_id: int):
+    matrix = _unit_matrix(request, unit_id)
+    writer = csv.writer(_Echo())
+    rows = (
+        writer.writerow([spreadsheet_safe(v) for v in line]) for line in _matrix_csv_rows(matrix)
+    )
+    filename = f"attune-{slugify(matrix.unit.name) or matrix.unit.pk}-{timezone.localdate()}.csv"
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
