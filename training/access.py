@@ -38,9 +38,13 @@ def can_view_learner_records(viewer: User | AnonymousUser, learner_id: int) -> b
 
 
 def staff_profile(user: User | AnonymousUser) -> StaffProfile | None:
+    """The user's active staff profile, looked up once per user object (one request)."""
     if not user.is_authenticated:
         return None
-    try:
-        return StaffProfile.objects.select_related("role", "unit").get(user=user, active=True)
-    except StaffProfile.DoesNotExist:
-        return None
+    if not hasattr(user, "_attune_staff_profile"):
+        user._attune_staff_profile = (
+            StaffProfile.objects.select_related("role", "unit")
+            .filter(user=user, active=True)
+            .first()
+        )
+    return user._attune_staff_profile

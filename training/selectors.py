@@ -15,6 +15,7 @@ from django.db.models import Min, QuerySet
 
 from modules.models import TrainingModulePage
 
+from . import access
 from .models import Attempt, Completion, ModuleRequirement, StaffProfile, Status, Unit
 
 
@@ -102,9 +103,7 @@ class LearnerDashboard:
 
 def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
     """My required modules with due date and status. Fixed queries (6)."""
-    profile = (
-        StaffProfile.objects.select_related("role", "unit").filter(user=user, active=True).first()
-    )
+    profile = access.staff_profile(user)
     if profile is None:
         return LearnerDashboard(profile=None, rows=[], counts={})
     reqs, modules = _live_requirements()
@@ -260,7 +259,7 @@ class ModuleProgress:
 
 def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProgress:
     """The learner's standing on one module, for the module page. Fixed queries (6)."""
-    profile = StaffProfile.objects.filter(user=user, active=True).first()
+    profile = access.staff_profile(user)
     if profile is None:
         return ModuleProgress(False, False, None, None, None, None)
     reqs, _ = _live_requirements()

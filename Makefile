@@ -1,0 +1,71 @@
+# Attune — the two commands of the README are `make demo` and `make test`.
+# Both install everything they need: Debian packages (when run as root on Debian/Ubuntu),
+# a virtualenv with the locked Python dependencies, then do their job.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-lock
+# WeasyPrint's libraries (without libharfbuzz-subset0 PDFs render about 3x slower), fonts with
+# wide Unicode coverage for names on certificates, and Debian's chromium for browser tests.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	fonts-dejavu-extra chromium
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/attune
+
+.PHONY: demo test install system-deps python-deps checks test-sqlite test-postgres lock clean
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Attune demo: http://127.0.0.1:8000  (logins in README.md; password attune-demo)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install checks test-sqlite test-postgres
+
+install: system-deps python-deps
+
+system-deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing system packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "Please install these Debian/Ubuntu packages (or your system's equivalents):$$missing"; \
+	fi
+
+python-deps: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $(STAMP)
+
+checks:
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+
+test-sqlite:
+	DATABASE_URL= $(VENV)/bin/pytest
+
+# Runs the suite again on PostgreSQL when a server answers (DATABASE_URL if it names one).
+test-postgres:
+	@url="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}"; \
+	case "$$url" in postgres*) ;; *) url="$(POSTGRES_TEST_URL)";; esac; \
+	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+		echo "PostgreSQL answers: running the suite again on $$url"; \
+		DATABASE_URL="$$url" $(VENV)/bin/pytest; \
+	else \
+		echo "No PostgreSQL server answers at $$url: skipped the PostgreSQL run."; \
+	fi
+
+# Regenerate the lock file after changing dependencies in pyproject.toml.
+lock:
+	$(PIP) install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache

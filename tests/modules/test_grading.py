@@ -1,0 +1,98 @@
+"""Pure grading rules (modules.grading) — no database."""
+
+import pytest
+
+from modules.grading import AnswerError, grade, learner_view
+
+QUESTIONS = [
+    {
+        "id": "q1",
+        "prompt": "<p>Single</p>",
+        "rationale": "r",
+        "skill": "recognise",
+        "choices": [
+            {"id": "a", "text": "A", "correct": True, "feedback": "fa"},
+            {"id": "b", "text": "B", "correct": False, "feedback": "fb"},
+        ],
+    },
+    {
+        "id": "q2",
+        "prompt": "<p>Multiple</p>",
+        "rationale": "r",
+        "skill": "respond",
+        "choices": [
+            {"id": "c", "text": "C", "correct": True, "feedback": "fc"},
+            {"id": "d", "text": "D", "correct": True, "feedback": "fd"},
+            {"id": "e", "text": "E", "correct": False, "feedback": "fe"},
+        ],
+    },
+    {
+        "id": "q3",
+        "prompt": "<p>Single</p>",
+        "rationale": "r",
+        "skill": "refer",
+        "choices": [
+            {"id": "f", "text": "F", "correct": False, "feedback": "ff"},
+            {"id": "g", "text": "G", "correct": True, "feedback": "fg"},
+        ],
+    },
+]
+
+
+def test_all_correct_passes():
+    result = grade(QUESTIONS, {"q1": ["a"], "q2": ["c", "d"], "q3": ["g"]}, pass_mark=80)
+    assert (result.correct_count, result.total, result.score_percent) == (3, 3, 100)
+    assert result.passed
+
+
+def test_multiple_answer_is_all_or_nothing():
+    partial = grade(QUESTIONS, {"q1": ["a"], "q2": ["c"], "q3": ["g"]}, pass_mark=50)
+    assert [r.is_correct for r in partial.results] == [True, False, True]
+    extra = grade(QUESTIONS, {"q2": ["c", "d", "e"]}, pass_mark=50)
+    assert not extra.results[1].is_correct
+
+
+def test_unanswered_questions_count_as_wrong():
+    result = grade(QUESTIONS, {"q1": ["a"]}, pass_mark=30)
+    assert [r.answered for r in result.results] == [True, False, False]
+    assert result.correct_count == 1
+    assert result.score_percent == 33
+    assert result.passed  # 1/3 >= 30%
+
+
+def test_pass_mark_is_compared_exactly_not_after_rounding():
+    # 2 of 3 is 66.67%: it passes at 66 and fails at 67, although both display as 66%.
+    answers = {"q1": ["a"], "q2": ["c", "d"], "q3": ["f"]}
+    assert grade(QUESTIONS, answers, pass_mark=66).passed
+    failed = grade(QUESTIONS, answers, pass_mark=67)
+    assert not failed.passed
+    assert failed.score_percent == 66
+
+
+def test_empty_quiz_never_passes():
+    assert not grade([], {}, pass_mark=1).passed
+
+
+@pytest.mark.parametrize(
+    "answers, message",
+    [
+        ({"nope": ["a"]}, "not on this quiz"),
+        ({"q1": ["zzz"]}, "not part of its question"),
+        ({"q1": ["c"]}, "not part of its question"),  # a choice of another question
+        ({"q1": ["a", "b"]}, "Only one choice"),
+        ({"q2": ["c", "c"]}, "twice"),
+    ],
+)
+def test_tampered_answers_are_rejected(answers, message):
+    with pytest.raises(AnswerError, match=message):
+        grade(QUESTIONS, answers, pass_mark=80)
+
+
+def test_learner_view_carries_no_answer_key_or_feedback():
+    view = learner_view(QUESTIONS)
+    text = repr(view)
+    assert "correct" not in text
+    assert "feedback" not in text and "fa" not in text
+    assert "rationale" not in text
+    assert [q["multiple"] for q in view] == [False, True, False]
+    assert [c["id"] for c in view[1]["choices"]] == ["c", "d", "e"]

@@ -1,0 +1,87 @@
+"""Every URL, for every kind of user: staff, manager of this unit, manager of another unit,
+education lead, educator, admin and anonymous. Objects of another learner or another unit
+are never reachable by changing an id."""
+
+import re
+
+import pytest
+
+from certificates.models import Certificate
+from training.models import Attempt
+
+from .conftest import correct_answers
+
+pytestmark = pytest.mark.django_db
+
+KINDS = ["staff", "manager", "other_manager", "lead", "educator", "admin", "anonymous"]
+
+
+@pytest.fixture
+def world(people, module, client):
+    """The nurse (staff, NICU) has passed; her attempt and certificate exist."""
+    client.force_login(people.staff)
+    location = client.post(f"/learn/modules/{module.pk}/start/")["Location"]
+    attempt = Attempt.objects.get(pk=int(re.search(r"(\d+)/$", location)[1]))
+    client.post(location, correct_answers(attempt.questions))
+    client.logout()
+    return {
+        "module": module,
+        "attempt": attempt,
+        "certificate": Certificate.objects.get(user=people.staff),
+        "nicu": people.nicu,
+        "picu": people.picu,
+    }
+
+
+def _status(client, people, kind, method, url):
+    if kind != "anonymous":
+        client.force_login(getattr(people, kind))
+    response = getattr(client, method)(url)
+    return response.status_code
+
+
+LOGIN = 302  # anonymous users are sent to the login page
+
+# url template, method, expected status per kind (in KINDS order)
+CASES = [
+    ("/", "get", [200, 200, 200, 200, 200, 200, 200]),
+    ("/accounts/login/", "get", [302, 302, 302, 302, 302, 302, 200]),
+    ("/modules/", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
+    ("{module_url}", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
+    ("/learn/", "get", [200, 403, 403, 403, 403, 403, LOGIN]),
+    ("/learn/modules/{module}/start/", "post", [302, 403, 403, 403, 403, 403, LOGIN]),
+    ("/learn/attempts/{attempt}/", "get", [200, 404, 404, 404, 404, 404, LOGIN]),
+    ("/learn/attempts/{attempt}/", "post", [302, 404, 404, 404, 404, 404, LOGIN]),
+    ("/reports/", "get", [403, 200, 200, 200, 403, 200, LOGIN]),
+    ("/reports/units/{nicu}/", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
+    ("/reports/units/{nicu}/export.csv", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
+    ("/reports/units/{picu}/", "get", [403, 404, 200, 200, 403, 200, LOGIN]),
+    ("/reports/units/999999/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
+    ("/certificates/", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
+    ("/certificates/{certificate}/pdf/", "get", [200, 200, 404, 200, 404, 200, LOGIN]),
+    ("/certificates/999999/pdf/", "get", [404, 404, 404, 404, 404, 404, LOGIN]),
+    ("/verify/", "get", [200, 200, 200, 200, 200, 200, 200]),
+    ("/verify/{code}/", "get", [200, 200, 200, 200, 200, 200, 200]),
+    ("/verify/NOSUCHCODE/", "get", [404, 404, 404, 404, 404, 404, 404]),
+    ("/admin/", "get", [302, 302, 302, 200, 200, 200, 302]),
+]
+
+
+@pytest.mark.parametrize("url, method, expected", CASES, ids=[f"{m} {u}" for u, m, _ in CASES])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_url_answers_each_kind_of_user(world, people, client, url, method, expected, kind):
+    url = url.format(
+        module_url=world["module"].url,
+        module=world["module"].pk,
+        attempt=world["attempt"].pk,
+        certificate=world["certificate"].pk,
+        code=world["certificate"].code,
+        nicu=world["nicu"].pk,
+        picu=world["picu"].pk,
+    )
+    assert _status(client, people, kind, method, url) == expected[KINDS.index(kind)]
+
+
+def test_anonymous_is_sent_to_login_with_next(client, world):
+    response = client.get("/learn/")
+    assert response["Location"] == "/accounts/login/?next=/learn/"

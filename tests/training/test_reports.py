@@ -1,0 +1,141 @@
+"""Manager reports: the unit matrix, % complete overall and per role, CSV export,
+and query counts that do not grow with the data."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from training import services
+from training.models import StaffProfile
+
+from ..conftest import correct_answers
+from ..factories import RoleFactory, StaffProfileFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pass_module(user, module):
+    attempt = services.attempt_start(user=user, module=module)
+    answers = {k[2:]: v for k, v in correct_answers(attempt.questions).items()}
+    services.attempt_submit(attempt_id=attempt.pk, user=user, answers=answers)
+
+
+def csv_rows(response):
+    body = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_staff_without_units_get_403(people, login):
+    assert login(people.staff).get("/reports/").status_code == 403
+
+
+def test_matrix_shows_status_per_person_and_percent_complete(people, module, login):
+    pass_module(people.staff, module)
+    late = StaffProfileFactory(
+        user=UserFactory(username="late", first_name="Tomasz", last_name="Nowak"),
+        role=people.nurse_role,
+        unit=people.nicu,
+        start_date=timezone.localdate() - datetime.timedelta(days=400),
+    )
+    html = login(people.manager).get(f"/reports/units/{people.nicu.pk}/").content.decode()
+    assert "Amara Okafor" in html and "Tomasz Nowak" in html
+    assert "Passed" in html and "Overdue" in html
+    assert "Not required" in html  # the physician's cell
+    assert "50%" in html  # 1 of 2 nurses passed
+    assert late.employee_id in html
+    # Per role: the nurses' row carries the same 1 of 2.
+    assert "Registered nurse" in html and "1 / 2" in html
+
+
+def test_reports_index_shows_each_managed_unit_matrix(people, module, login):
+    pass_module(people.staff, module)
+    html = login(people.manager).get("/reports/").content.decode()
+    assert "NICU" in html and "Amara Okafor" in html
+    assert "PICU" not in html and "Olga Petrova" not in html
+
+
+def test_education_lead_sees_every_unit(people, login):
+    html = login(people.lead).get("/reports/").content.decode()
+    assert "NICU" in html and "PICU" in html
+
+
+def test_csv_has_the_same_matrix(people, module, login):
+    pass_module(people.staff, module)
+    response = login(people.manager).get(f"/reports/units/{people.nicu.pk}/export.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="attune-nicu-' in response["Content-Disposition"]
+    rows = csv_rows(response)
+    assert rows[0][:4] == ["Unit", "Employee ID", "Name", "Role"]
+    assert rows[0][4] == f"{module.title} – status"
+    by_name = {r[2]: r for r in rows[1:]}
+    assert by_name["Amara Okafor"][4:] == ["Passed", timezone.localdate().isoformat()]
+    assert by_name["Dan Reyes"][4] == "Not required"
+    assert "Olga Petrova" not in by_name
+
+
+def test_csv_neutralises_spreadsheet_formulas(people, login):
+    StaffProfileFactory(
+        user=UserFactory(username="evil", first_name="=HYPERLINK(1)", last_name="@x"),
+        role=RoleFactory(name="+Role"),
+        unit=people.nicu,
+        employee_id="-E1",
+    )
+    rows = csv_rows(login(people.manager).get(f"/reports/units/{people.nicu.pk}/export.csv"))
+    evil = next(r for r in rows if "HYPERLINK" in r[2])
+    assert evil[1] == "'-E1" and evil[2].startswith("'=") and evil[3] == "'+Role"
+
+
+def test_inactive_staff_leave_the_report(people, login):
+    profile = StaffProfile.objects.get(user=people.staff)
+    profile.active = False
+    profile.save()
+    html = login(people.manager).get(f"/reports/units/{people.nicu.pk}/").content.decode()
+    assert "Amara Okafor" not in html
+
+
+def _grow(people, module, n):
+    """Add n nurses to NICU and PICU, a third of whom have passed."""
+    for i in range(n):
+        for unit in (people.nicu, people.picu):
+            profile = StaffProfileFactory(role=people.nurse_role, unit=unit)
+            if i % 3 == 0:
+                pass_module(profile.user, module)
+
+
+def _count(client, url):
+    client.get(url)  # warm per-process caches (site root, site settings)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "who, url",
+    [
+        ("manager", "/reports/"),
+        ("manager", "/reports/units/{nicu}/"),
+        ("manager", "/reports/units/{nicu}/export.csv"),
+        ("lead", "/reports/"),
+        ("staff", "/learn/"),
+        ("staff", "/certificates/"),
+    ],
+)
+def test_query_count_does_not_grow_with_data(people, module, login, who, url):
+    client = login(getattr(people, who))
+    url = url.format(nicu=people.nicu.pk)
+    _grow(people, module, 2)
+    pass_module(people.staff, module)
+    small = _count(client, url)
+    _grow(people, module, 25)
+    large = _count(client, url)
+    assert small == large, f"{url}: {small} queries with little data, {large} with more"
+    assert large <= 20
