@@ -56,8 +56,12 @@ class Certificate(models.Model):
         return f"{self.module_title} – {self.learner_name} ({self.display_code})"
 
     @property
+    def code_groups(self) -> list[str]:
+        return [self.code[i : i + 4] for i in range(0, len(self.code), 4)]
+
+    @property
     def display_code(self) -> str:
-        return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+        return "-".join(self.code_groups)
 
     @property
     def status(self) -> str:

@@ -58,7 +58,7 @@ SAMPLE_SPEC = {
             ],
         },
         {
-            "prompt": "<p>Which responses support serve and return? Select all that apply.</p>",
+            "prompt": "<p>Which responses support serve and return?</p>",
             "skill": "respond",
             "rationale": "Noticing and naming the serve returns it.",
             "choices": [

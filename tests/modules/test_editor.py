@@ -67,7 +67,7 @@ def module_post(title, questions, *, pass_mark="80", publish=True):
 GOOD = [
     question("A baby turns toward a voice. What is it?", [("Engagement", True), ("Stress", False)]),
     question(
-        "Which help? Select all that apply.",
+        "Which help?",
         [("Name cues", True), ("Wait", True), ("Leave", False)],
         skill="respond",
     ),

@@ -1,0 +1,105 @@
+"""Real-browser fixtures: one headless Debian chromium per test session, driven by Playwright.
+
+Playwright is never allowed to download its own browser here; `make test` installs Debian's
+chromium package and these tests use it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API starts an event loop in the main thread and leaves it marked as running
+# until Playwright stops (the end of the session, since the browser is session-scoped), so
+# Django refuses ORM calls from test bodies and from pytest-django's database teardown
+# ("You cannot call this from an async context"). Everything still runs in one thread, one
+# call at a time, so the check is switched off for the session.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+VIEWPORTS = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 800},
+}
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup):
+    """One headless chromium for the whole session.
+
+    Depends on django_db_setup so the test database exists before Playwright starts and is
+    destroyed after it stops.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: browser tests need Debian's chromium package "
+            "(`make test` installs it, or `apt-get install chromium`). "
+            "Do not run `playwright install`.",
+            pytrace=False,
+        )
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Django keeps database connections in an asgiref Local, which is thread-local in sync
+    # code but switches to separate context-local storage while an event loop is running.
+    # Once Playwright marks its loop as running, `connections["default"]` would therefore be
+    # a second, fresh connection: on SQLite it lacks the serialized data that
+    # serialized_rollback restores, on PostgreSQL it is a second session. Pin the original
+    # connection objects into the new storage so the whole session sees one connection.
+    originals = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        for alias, connection in originals.items():
+            connections[alias] = connection
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request):
+    """Run the test once at phone size and once at desktop size; yields the name."""
+    return request.param
+
+
+@pytest.fixture
+def new_context(browser, viewport):
+    """Factory for fresh (logged-out) browser contexts at the current viewport."""
+    contexts = []
+
+    def _new_context():
+        context = browser.new_context(viewport=VIEWPORTS[viewport], accept_downloads=True)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield _new_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(viewport):
+    """screenshot(page, "learner-01-login") saves learner-01-login-<viewport>.png (full page)."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+
+    def _screenshot(page, name: str) -> Path:
+        path = SCREENSHOT_DIR / f"{name}-{viewport}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _screenshot
