@@ -35,7 +35,7 @@ class Certificate(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
     )
-    learner_name = models.CharField(max_length=300)
+    learner_name = models.CharField(max_length=320)  # first + last name (150 each)
     module_title = models.CharField(max_length=255)
     completed_on = models.DateField()
     ce_hours = models.DecimalField(max_digits=4, decimal_places=2)

@@ -60,6 +60,22 @@ class GradeResult:
         return self.total > 0 and self.correct_count * 100 >= self.pass_mark * self.total
 
 
+class QuizError(ValueError):
+    """The quiz itself cannot be graded fairly (an authoring problem, not the learner's)."""
+
+
+def validate_quiz(questions: Sequence[Mapping]) -> None:
+    """Every question needs two or more choices and at least one correct choice; otherwise
+    an empty answer would be graded as correct."""
+    if not questions:
+        raise QuizError("This quiz has no questions.")
+    for number, q in enumerate(questions, start=1):
+        if len(q["choices"]) < 2:
+            raise QuizError(f"Question {number} has fewer than two choices.")
+        if not any(c["correct"] for c in q["choices"]):
+            raise QuizError(f"Question {number} has no correct choice.")
+
+
 def correct_ids(question: Mapping) -> frozenset[str]:
     return frozenset(c["id"] for c in question["choices"] if c["correct"])
 
@@ -97,7 +113,12 @@ def validate_answers(
 def grade(
     questions: Sequence[Mapping], answers: Mapping[str, Sequence[str]], pass_mark: int
 ) -> GradeResult:
-    """Grade answers against questions. Raises AnswerError for answers that do not fit."""
+    """Grade answers against questions.
+
+    Raises QuizError for a quiz that cannot be graded fairly and AnswerError for answers
+    that do not fit it.
+    """
+    validate_quiz(questions)
     clean = validate_answers(questions, answers)
     results = tuple(
         QuestionResult(
@@ -122,3 +143,36 @@ def learner_view(questions: Sequence[Mapping]) -> list[dict]:
         }
         for number, q in enumerate(questions, start=1)
     ]
+
+
+def review(
+    questions: Sequence[Mapping], answers: Mapping[str, Sequence[str]], *, reveal_key: bool
+) -> list[dict]:
+    """Per-question review of a graded attempt.
+
+    Always: whether each question was right, and the feedback on the choices the learner
+    picked. Only with reveal_key: which choices were correct, every choice's feedback and the
+    rationale. A learner who has not passed must not be able to read the key and resubmit it.
+    """
+    out = []
+    for number, q in enumerate(questions, start=1):
+        picked = frozenset(answers.get(q["id"], ()))
+        out.append(
+            {
+                "number": number,
+                "prompt": q["prompt"],
+                "answered": bool(picked),
+                "is_correct": picked == correct_ids(q),
+                "rationale": q["rationale"] if reveal_key else None,
+                "choices": [
+                    {
+                        "text": c["text"],
+                        "picked": c["id"] in picked,
+                        "correct": c["correct"] if reveal_key else None,
+                        "feedback": c["feedback"] if reveal_key or c["id"] in picked else None,
+                    }
+                    for c in q["choices"]
+                ],
+            }
+        )
+    return out

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from modules.grading import AnswerError, grade
+from modules.grading import AnswerError, QuizError, grade, validate_quiz
 from modules.models import TrainingModulePage
 
 from .models import Attempt, Completion, StaffProfile
@@ -50,8 +50,12 @@ def attempt_start(*, user: User, module: TrainingModulePage) -> Attempt:
     if unfinished is not None:
         return unfinished
     questions = module.quiz_questions()
-    if not questions:
-        raise ValidationError("This module has no quiz yet.")
+    try:
+        validate_quiz(questions)
+    except QuizError as exc:
+        raise ValidationError(
+            f"This quiz cannot be taken yet: {exc} Please tell the education team."
+        ) from exc
     attempt = Attempt(
         user=user,
         module=module,
@@ -89,9 +93,11 @@ def attempt_submit(*, attempt_id: int, user: User, answers: Mapping[str, Sequenc
         raise ValidationError("This attempt does not exist.") from None
     if attempt.is_submitted:
         raise ValidationError("This attempt has already been submitted; it was graded once.")
+    if not StaffProfile.objects.filter(user=user, active=True).exists():
+        raise ValidationError("Only active staff members can submit quizzes.")
     try:
         result = grade(attempt.questions, answers, attempt.pass_mark)
-    except AnswerError as exc:
+    except (AnswerError, QuizError) as exc:
         raise ValidationError(str(exc)) from exc
     attempt.answers = {r.question_id: sorted(r.selected) for r in result.results}
     attempt.correct_count = result.correct_count

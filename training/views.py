@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from modules.grading import learner_view
+from modules.grading import learner_view, review
 from modules.models import TrainingModulePage
 
 from . import access, selectors, services
@@ -77,36 +77,12 @@ def attempt_detail(request, pk: int):
     return render(
         request,
         "training/result.html",
-        {"attempt": attempt, "module": attempt.module, "review": _review(attempt)},
+        {
+            "attempt": attempt,
+            "module": attempt.module,
+            "review": review(attempt.questions, attempt.answers or {}, reveal_key=attempt.passed),
+        },
     )
-
-
-def _review(attempt: Attempt) -> list[dict]:
-    """Per-question feedback for a submitted attempt (the answer key is shown after submit)."""
-    answers = attempt.answers or {}
-    review = []
-    for number, q in enumerate(attempt.questions, start=1):
-        picked = set(answers.get(q["id"], []))
-        correct = {c["id"] for c in q["choices"] if c["correct"]}
-        review.append(
-            {
-                "number": number,
-                "prompt": q["prompt"],
-                "rationale": q["rationale"],
-                "answered": bool(picked),
-                "is_correct": picked == correct,
-                "choices": [
-                    {
-                        "text": c["text"],
-                        "picked": c["id"] in picked,
-                        "correct": c["correct"],
-                        "feedback": c["feedback"],
-                    }
-                    for c in q["choices"]
-                ],
-            }
-        )
-    return review
 
 
 # Reports ---------------------------------------------------------------------------------

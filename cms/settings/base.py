@@ -148,6 +148,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No Gravatar: staff email hashes never leave the hospital, and the admin works offline.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Public verification address printed on certificates; defaults to WAGTAILADMIN_BASE_URL.
 ATTUNE_PUBLIC_BASE_URL = os.environ.get("ATTUNE_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)

@@ -72,10 +72,19 @@ def test_verification_code_is_random_and_long_enough():
     assert len(code) == 32 and re.fullmatch(r"[A-Z2-7]{32}", code)  # 160 bits of base32
 
 
-def test_code_does_not_depend_on_user_or_module(passed, people):
-    assert str(people.staff.pk) != passed.code
-    assert "nurse" not in passed.code.lower()
-    assert normalise_code(passed.display_code.lower()) == passed.code
+def test_pdf_is_rendered_by_the_background_task_when_the_pass_commits(
+    people, module, login, django_capture_on_commit_callbacks
+):
+    client = login(people.staff)
+    location = client.post(f"/learn/modules/{module.pk}/start/")["Location"]
+    attempt = Attempt.objects.get(pk=int(re.search(r"(\d+)/$", location)[1]))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(location, correct_answers(attempt.questions))
+    assert len(callbacks) == 1
+    certificate = Certificate.objects.get(user=people.staff)
+    assert certificate.pdf.name.endswith(f"{certificate.code}.pdf")
+    with certificate.pdf.open("rb") as fh:
+        assert fh.read(5) == b"%PDF-"
 
 
 def test_verify_page_shows_name_module_date_status_without_login(client, passed):
@@ -86,9 +95,11 @@ def test_verify_page_shows_name_module_date_status_without_login(client, passed)
     assert "Valid" in html
     assert passed.completed_on.strftime("%-d %B %Y") in html
     assert passed.user.email not in html
+    assert passed.user.username not in html
 
 
 def test_verify_accepts_the_code_as_printed(client, passed):
+    assert normalise_code(f" {passed.display_code.lower()} ") == passed.code
     response = client.get("/verify/", {"code": passed.display_code.lower()})
     assert response.status_code == 302 and response["Location"] == f"/verify/{passed.code}/"
 

@@ -106,14 +106,23 @@ def test_question_with_one_choice_cannot_be_published(people, site, login):
     bad = [question("Only one?", [("Only", True)])]
     response = login(people.educator).post(add_url(site), module_post("Lonely", bad))
     assert response.status_code == 200
+    assert "The minimum number of items is 2" in response.content.decode()
     assert not TrainingModulePage.objects.filter(slug="lonely").exists()
 
 
-@pytest.mark.parametrize("pass_mark", ["0", "101", "abc"])
-def test_pass_mark_outside_1_to_100_is_refused(people, site, login, pass_mark):
+@pytest.mark.parametrize(
+    "pass_mark, message",
+    [
+        ("0", "Ensure this value is greater than or equal to 1."),
+        ("101", "Ensure this value is less than or equal to 100."),
+        ("abc", "Enter a whole number."),
+    ],
+)
+def test_pass_mark_outside_1_to_100_is_refused(people, site, login, pass_mark, message):
     data = module_post("Bad mark", GOOD, pass_mark=pass_mark)
     response = login(people.educator).post(add_url(site), data)
     assert response.status_code == 200
+    assert message in response.content.decode()
     assert not TrainingModulePage.objects.filter(slug="bad-mark").exists()
 
 
@@ -121,6 +130,7 @@ def test_module_without_questions_cannot_be_published_but_can_be_drafted(people,
     client = login(people.educator)
     response = client.post(add_url(site), module_post("Empty quiz", []))
     assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
     assert not TrainingModulePage.objects.filter(slug="empty-quiz").exists()
     response = client.post(add_url(site), module_post("Empty quiz", [], publish=False))
     assert response.status_code == 302
@@ -162,4 +172,5 @@ def test_requirement_with_bad_due_days_changes_nothing(people, site, login, modu
         {"module": module.pk, "roles": [people.nurse_role.pk], "due_days": "0"},
     )
     assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
     assert ModuleRequirement.objects.count() == before

@@ -2,7 +2,7 @@
 
 import pytest
 
-from modules.grading import AnswerError, grade, learner_view
+from modules.grading import AnswerError, QuizError, grade, learner_view, review, validate_quiz
 
 QUESTIONS = [
     {
@@ -69,8 +69,9 @@ def test_pass_mark_is_compared_exactly_not_after_rounding():
     assert failed.score_percent == 66
 
 
-def test_empty_quiz_never_passes():
-    assert not grade([], {}, pass_mark=1).passed
+def test_empty_quiz_cannot_be_graded():
+    with pytest.raises(QuizError, match="no questions"):
+        grade([], {}, pass_mark=1)
 
 
 @pytest.mark.parametrize(
@@ -96,3 +97,31 @@ def test_learner_view_carries_no_answer_key_or_feedback():
     assert "rationale" not in text
     assert [q["multiple"] for q in view] == [False, True, False]
     assert [c["id"] for c in view[1]["choices"]] == ["c", "d", "e"]
+
+
+def test_a_question_without_a_correct_choice_cannot_be_graded():
+    broken = [dict(QUESTIONS[0], choices=[dict(c, correct=False) for c in QUESTIONS[0]["choices"]])]
+    with pytest.raises(QuizError, match="no correct choice"):
+        grade(broken, {}, pass_mark=100)  # an empty answer must not count as correct
+    with pytest.raises(QuizError, match="fewer than two"):
+        validate_quiz([dict(QUESTIONS[0], choices=QUESTIONS[0]["choices"][:1])])
+    with pytest.raises(QuizError):
+        validate_quiz([])
+
+
+def test_review_before_passing_hides_the_key_but_keeps_feedback_on_own_picks():
+    answers = {"q1": ["b"], "q2": ["c"]}
+    hidden = review(QUESTIONS, answers, reveal_key=False)
+    assert [q["is_correct"] for q in hidden] == [False, False, False]
+    assert [q["answered"] for q in hidden] == [True, True, False]
+    assert all(q["rationale"] is None for q in hidden)
+    assert all(c["correct"] is None for q in hidden for c in q["choices"])
+    shown = {c["text"]: c["feedback"] for q in hidden for c in q["choices"] if c["feedback"]}
+    assert shown == {"B": "fb", "C": "fc"}  # only what the learner picked
+
+
+def test_review_after_passing_shows_the_key_and_rationale():
+    full = review(QUESTIONS, {"q1": ["a"]}, reveal_key=True)
+    assert full[0]["rationale"] == "r"
+    assert [c["correct"] for c in full[1]["choices"]] == [True, True, False]
+    assert all(c["feedback"] for q in full for c in q["choices"])

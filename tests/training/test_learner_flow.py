@@ -24,18 +24,14 @@ def start(client, module):
 
 
 def test_dashboard_lists_required_module_with_status_and_due_date(people, module, login):
-    client = login(people.staff)
-    html = client.get("/learn/").content.decode()
-    assert module.title in html
-    assert "Not started" in html
-    # Required for a year (effective 365 days ago, due in 30) and never done: overdue.
-    people.requirement.effective_from = timezone.localdate() - datetime.timedelta(days=365)
-    people.requirement.save()
-    people.staff.staff_profile.start_date = timezone.localdate() - datetime.timedelta(days=5)
-    people.staff.staff_profile.save()
-    html = client.get("/learn/").content.decode()
+    # Effective a year ago, due within 30 days; the nurse started 5 days ago: due in 25 days.
+    profile = people.staff.staff_profile
+    profile.start_date = timezone.localdate() - datetime.timedelta(days=5)
+    profile.save()
+    html = login(people.staff).get("/learn/").content.decode()
     due = timezone.localdate() + datetime.timedelta(days=25)
-    assert "Not started" in html and due.strftime("%-d %B %Y") in html
+    assert module.title in html
+    assert "Not started" in html and f"due {due.strftime('%-d %B %Y')}" in html
 
 
 def test_overdue_when_due_date_has_passed(people, module, login):
@@ -92,17 +88,23 @@ def test_passing_records_a_completion_pinned_to_the_revision(people, module, log
     assert "Passed" in client.get("/learn/").content.decode()
 
 
-def test_failing_shows_feedback_and_allows_another_try(people, module, login):
+def test_failing_shows_what_was_wrong_but_not_the_answer_key(people, module, login):
     client = login(people.staff)
     attempt = start(client, module)
     q = attempt.questions[0]
     wrong = next(c for c in q["choices"] if not c["correct"])
+    right = next(c for c in q["choices"] if c["correct"])
     client.post(f"/learn/attempts/{attempt.pk}/", {f"q-{q['id']}": wrong["id"]})
     attempt.refresh_from_db()
     assert attempt.passed is False and attempt.correct_count == 0
     assert not Completion.objects.exists()
     html = client.get(f"/learn/attempts/{attempt.pk}/").content.decode()
-    assert "Not passed yet" in html and "Not answered" in html and escape(wrong["feedback"]) in html
+    assert "Not passed yet" in html and "Not answered" in html and "Not correct" in html
+    assert escape(wrong["feedback"]) in html  # feedback on what the learner chose
+    assert escape(right["feedback"]) not in html  # ...but nothing that gives the key away
+    assert "(best answer)" not in html
+    for q in attempt.questions:
+        assert escape(q["rationale"]) not in html
     second = start(client, module)
     assert second.pk != attempt.pk
 
@@ -196,3 +198,29 @@ def test_unpublished_module_cannot_be_started(people, module, login):
 
 def test_get_on_start_is_not_allowed(people, module, login):
     assert login(people.staff).get(f"/learn/modules/{module.pk}/start/").status_code == 405
+
+
+def test_deactivated_staff_cannot_submit_an_open_attempt(people, module, login):
+    client = login(people.staff)
+    attempt = start(client, module)
+    people.staff.staff_profile.active = False
+    people.staff.staff_profile.save()
+    response = client.post(
+        f"/learn/attempts/{attempt.pk}/", correct_answers(attempt.questions), follow=True
+    )
+    assert "Only active staff members" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None and not Completion.objects.exists()
+
+
+def test_a_quiz_with_a_question_lacking_a_correct_choice_cannot_be_started(people, module, login):
+    # Content loaded outside the editor (files, scripts) skips block validation.
+    page = TrainingModulePage.objects.get(pk=module.pk)
+    raw = page.quiz.raw_data
+    for choice in raw[0]["value"]["choices"]:
+        choice["value"]["correct"] = False
+    page.quiz = raw
+    page.save_revision().publish()
+    response = login(people.staff).post(f"/learn/modules/{module.pk}/start/", follow=True)
+    assert "cannot be taken yet: Question 1 has no correct choice" in response.content.decode()
+    assert not Attempt.objects.exists()

@@ -13,7 +13,11 @@ def module_progress(context, module):
     request = context["request"]
     progress = None
     if request.user.is_authenticated and getattr(module, "pk", None):
-        progress = selectors.module_progress(
-            user=request.user, module_id=module.pk, today=timezone.localdate()
-        )
+        # A page may show the panel twice (above and below the lessons): compute it once.
+        cache = request.__dict__.setdefault("_attune_module_progress", {})
+        if module.pk not in cache:
+            cache[module.pk] = selectors.module_progress(
+                user=request.user, module_id=module.pk, today=timezone.localdate()
+            )
+        progress = cache[module.pk]
     return {"request": request, "module": module, "progress": progress}
