@@ -57,10 +57,18 @@ def test_module_page_shows_lessons_and_leads_to_quiz(people, module, login):
     assert f"/learn/modules/{module.pk}/start/" in html
 
 
-def test_quiz_page_never_reveals_correct_choices(people, module, login):
+def test_no_learner_page_before_submission_reveals_the_key(people, module, login):
     client = login(people.staff)
     attempt = start(client, module)
-    html = client.get(f"/learn/attempts/{attempt.pk}/").content.decode()
+    quiz_html = client.get(f"/learn/attempts/{attempt.pk}/").content.decode()
+    module_html = client.get(module.url).content.decode()
+    dashboard_html = client.get("/learn/").content.decode()
+    for q in attempt.questions:
+        for c in q["choices"]:
+            for page_html in (module_html, dashboard_html):
+                assert escape(c["feedback"]) not in page_html
+        assert escape(q["rationale"]) not in module_html
+    html = quiz_html
     for q in attempt.questions:
         assert f'name="q-{q["id"]}"' in html
         for c in q["choices"]:
