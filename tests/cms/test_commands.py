@@ -49,12 +49,16 @@ def test_seed_demo_builds_a_demo_and_is_idempotent(settings, client):
     assert counts() == first
     assert first["profiles"] == 30
     assert first["completions"] >= 10 and first["certificates"] == first["completions"]
-    assert TrainingModulePage.objects.live().count() == 1
+    assert TrainingModulePage.objects.live().count() == 4  # the starter curriculum
+    for page in TrainingModulePage.objects.all():
+        assert page.requirements.get().roles.count() == 6
     for username in ["nurse", "physician", "educator", "manager", "admin", "lead"]:
         assert client.login(username=username, password="attune-demo"), username
     # The demo nurse has a module to do; the manager sees a report.
     client.login(username="nurse", password="attune-demo")
-    assert "Relationships as part of care" in client.get("/learn/").content.decode()
+    dashboard = client.get("/learn/").content.decode()
+    for title in ["Relationships as part of care", "Reading the signs", "Responding in the moment"]:
+        assert title in dashboard
     client.login(username="manager", password="attune-demo")
     html = client.get("/reports/").content.decode()
     assert "NICU" in html and "Amara Okafor" in html and "Overdue" in html

@@ -18,13 +18,22 @@ from wagtail.models import Site
 
 from cms.models import OrganisationSettings
 from cms.site_setup import EDUCATION_LEADS, EDUCATORS, setup_site
-from modules.content_io import CURRICULUM_DIR, load_file, module_fields
+from modules.content_io import CURRICULUM_DIR, module_paths
 from modules.models import TrainingModulePage
+from modules.services import load_specs, modules_import
 from training import services
 from training.models import Attempt, ModuleRequirement, Role, StaffProfile, Unit
 
 DEMO_PASSWORD = "attune-demo"  # noqa: S105 - documented demo credential, refused without DEBUG
-SAMPLE_MODULE = "relationships-as-part-of-care.yaml"
+SAMPLE_MODULE = "relationships-as-part-of-care"
+# Days to complete each curriculum module, counted from 60 days ago: the first is overdue for
+# anyone who has not passed it, the others fall due over the coming months.
+DUE_DAYS = {
+    "relationships-as-part-of-care": 30,
+    "reading-the-signs": 75,
+    "responding-in-the-moment": 120,
+    "screening-referral-and-teamwork": 150,
+}
 
 ROLES = [
     "Registered nurse",
@@ -105,19 +114,23 @@ class Command(BaseCommand):
         today = timezone.localdate()
         _home, catalogue, groups = setup_site()
         self._organisation()
-        module = self._sample_module(catalogue)
-        roles = {name: Role.objects.get_or_create(name=name)[0] for name in ROLES}
-        units = {name: Unit.objects.get_or_create(name=name)[0] for name in UNITS}
-
-        if not ModuleRequirement.objects.filter(module=module).exists():
-            requirement = ModuleRequirement.objects.create(
-                module=module, due_days=30, effective_from=today - datetime.timedelta(days=60)
-            )
-            requirement.roles.set(roles.values())
-
         self._user("admin", "Alex", "Morgan", is_superuser=True, is_staff=True)
         educator = self._user("educator", "Esther", "Abara")
         educator.groups.add(groups[EDUCATORS])
+        modules = self._curriculum(educator)
+        module = modules[SAMPLE_MODULE]
+        roles = {name: Role.objects.get_or_create(name=name)[0] for name in ROLES}
+        units = {name: Unit.objects.get_or_create(name=name)[0] for name in UNITS}
+
+        for slug, page in modules.items():
+            if not ModuleRequirement.objects.filter(module=page).exists():
+                requirement = ModuleRequirement.objects.create(
+                    module=page,
+                    due_days=DUE_DAYS.get(slug, 90),
+                    effective_from=today - datetime.timedelta(days=60),
+                )
+                requirement.roles.set(roles.values())
+
         lead = self._user("lead", "Rosa", "Delgado")
         lead.groups.add(groups[EDUCATION_LEADS])
 
@@ -170,18 +183,15 @@ class Command(BaseCommand):
             org.staff_support_label = "Support for you"
             org.save()
 
-    def _sample_module(self, catalogue) -> TrainingModulePage:
-        fields = module_fields(load_file(CURRICULUM_DIR / SAMPLE_MODULE))
-        existing = (
-            TrainingModulePage.objects.child_of(catalogue).filter(slug=fields["slug"]).first()
-        )
-        if existing:
-            return existing
-        page = TrainingModulePage(**fields)
-        catalogue.add_child(instance=page)
-        page.save_revision().publish()
-        page.refresh_from_db()
-        return page
+    def _curriculum(self, author) -> dict[str, TrainingModulePage]:
+        """Import the starter curriculum; modules already on the site are left as they are."""
+        specs = load_specs(module_paths([CURRICULUM_DIR]))
+        existing = set(TrainingModulePage.objects.values_list("slug", flat=True))
+        new = [(source, spec) for source, spec in specs if spec["slug"] not in existing]
+        if new:
+            modules_import(specs=new, publish=True, user=author)
+        slugs = [spec["slug"] for _, spec in specs]
+        return {p.slug: p for p in TrainingModulePage.objects.filter(slug__in=slugs)}
 
     def _progress(self, user, module, progress, rng):
         if progress == "none":
