@@ -76,7 +76,7 @@ def run(sizes, renders):
 
     _home, catalogue, _groups = setup_site()
     page = TrainingModulePage(
-        **module_fields(load_file(CURRICULUM_DIR / "relationships-as-part-of-care.yaml"))
+        **module_fields(load_file(CURRICULUM_DIR / "1-relationships-as-part-of-care.yaml"))
     )
     catalogue.add_child(instance=page)
     page.save_revision().publish()

@@ -35,9 +35,8 @@ class ModuleIndexPage(LoginRequiredPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["modules"] = (
-            TrainingModulePage.objects.child_of(self).live().public().order_by("title")
-        )
+        # The explorer's order: educators arrange the catalogue by dragging pages in the admin.
+        context["modules"] = TrainingModulePage.objects.child_of(self).live().public()
         return context
 
 

@@ -104,7 +104,7 @@ def _write(tmp_path: Path, name: str, spec: dict) -> Path:
     return path
 
 
-SAMPLE = CURRICULUM_DIR / "relationships-as-part-of-care.yaml"
+SAMPLE = CURRICULUM_DIR / "1-relationships-as-part-of-care.yaml"
 
 
 @pytest.mark.django_db
@@ -279,3 +279,12 @@ def test_images_are_found_by_title_and_exported_by_title(site, people, client, t
         "type": "image",
         "value": {"image": "Father holding baby", "alt_text": "A father holds his son."},
     }
+
+
+@pytest.mark.django_db
+def test_catalogue_lists_modules_in_curriculum_order(site, people, client):
+    call_command("import_modules", str(CURRICULUM_DIR), "--publish", stdout=_Out())
+    client.force_login(people.staff)
+    html = client.get("/modules/").content.decode()
+    positions = [html.index(load_file(p)["title"].replace("'", "&#x27;")) for p in SHIPPED]
+    assert positions == sorted(positions)
