@@ -16,8 +16,17 @@ Schema (every key below; unknown keys are errors, to catch typos):
         image: {image: title of an image in the Wagtail library, alt_text, caption?}
         video: {url, title, transcript: html}
     references: [{citation, url?}]
-    quiz: [{prompt: html, skill: recognise|interpret|respond|refer, rationale,
-            choices: [{text, correct: bool, feedback}] (two or more, one or more correct)}]
+    quiz: a list of items, each one of
+        question (the default type): {prompt: html, skill: recognise|interpret|respond|refer,
+            rationale, references?, image?, image_alt?, kind?: single|multiple (default:
+            multiple when more than one choice is correct), scoring?: all_or_nothing|partial,
+            pin_choice_order?: bool, choices: [{text, correct: bool, feedback}] (two or more)}
+        {type: true_false, prompt, skill, rationale, references?, image?, image_alt?,
+            correct_answer: true|false, feedback_true, feedback_false}
+        {type: scenario, title, setting, vignette: html, questions: [question, ...]}
+    quiz_settings (optional): {draw_count, draw_per_skill, shuffle_choices, max_attempts,
+        attempt_wait_minutes, time_limit_minutes, review_after_fail, review_after_pass,
+        pretest, confidence}
 """
 
 from __future__ import annotations
@@ -30,13 +39,30 @@ from pathlib import Path
 
 import yaml
 
-from .blocks import SETTINGS, SKILLS
+from .blocks import KINDS, SCORING, SETTINGS, SKILLS
 
 CURRICULUM_DIR = Path(__file__).resolve().parent / "curriculum"
 _NAMESPACE = uuid.UUID("6f1c1c6e-6a77-4c43-9a53-7a1f5f0b7e11")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SETTING_VALUES = [value for value, _ in SETTINGS]
 SKILL_VALUES = [value for value, _ in SKILLS]
+KIND_VALUES = [value for value, _ in KINDS]
+SCORING_VALUES = [value for value, _ in SCORING]
+REVIEW_VALUES = ["score", "right_wrong", "answers", "full"]
+CONFIDENCE_VALUES = ["none", "question", "skill"]
+# quiz_settings: name -> (kind, default, allowed values or (low, high))
+QUIZ_SETTINGS = {
+    "draw_count": ("int", 0, (0, 500)),
+    "draw_per_skill": ("bool", False, None),
+    "shuffle_choices": ("bool", True, None),
+    "max_attempts": ("int", 0, (0, 100)),
+    "attempt_wait_minutes": ("int", 0, (0, 525600)),
+    "time_limit_minutes": ("int", 0, (0, 600)),
+    "review_after_fail": ("choice", "right_wrong", REVIEW_VALUES),
+    "review_after_pass": ("choice", "full", REVIEW_VALUES),
+    "pretest": ("bool", False, None),
+    "confidence": ("choice", "none", CONFIDENCE_VALUES),
+}
 
 
 class SpecError(ValueError):
@@ -149,7 +175,13 @@ def validate_spec(data: dict, source: str) -> list[str]:
         "lessons",
         "quiz",
     }
-    top_optional = {"ce_hours", "learning_objectives", "content_note", "references"}
+    top_optional = {
+        "ce_hours",
+        "learning_objectives",
+        "content_note",
+        "references",
+        "quiz_settings",
+    }
     if not c.keys("", data, top_required, top_optional):
         return c.errors
     slug = data.get("slug")
@@ -187,14 +219,51 @@ def validate_spec(data: dict, source: str) -> list[str]:
             c.text(where, ref, "citation")
             _validate_url(c, where, ref, "url", required=False)
 
-    for qi, question in enumerate(c.items("", data, "quiz", minimum=1), start=1):
-        where = f"question {qi}"
-        if not c.keys(where, question, {"prompt", "skill", "rationale", "choices"}):
-            continue
-        c.text(where, question, "prompt")
-        c.text(where, question, "rationale")
-        if "skill" in question and question["skill"] not in SKILL_VALUES:
-            c.error(where, f"'skill' must be one of {', '.join(SKILL_VALUES)}.")
+    number = 0
+    for ii, item in enumerate(c.items("", data, "quiz", minimum=1), start=1):
+        kind = item.get("type", "question") if isinstance(item, dict) else None
+        if kind == "scenario":
+            where = f"quiz item {ii} (scenario)"
+            if c.keys(where, item, {"type", "title", "setting", "vignette", "questions"}):
+                c.text(where, item, "title", max_length=200)
+                c.text(where, item, "vignette")
+                if item.get("setting") not in SETTING_VALUES:
+                    c.error(where, f"'setting' must be one of {', '.join(SETTING_VALUES)}.")
+                for question in c.items(where, item, "questions", minimum=1):
+                    number += 1
+                    _validate_question(c, f"question {number}", question, in_scenario=True)
+        else:
+            number += 1
+            _validate_question(c, f"question {number}", item)
+    if "quiz_settings" in data:
+        _validate_quiz_settings(c, data["quiz_settings"])
+    return c.errors
+
+
+_COMMON_QUESTION = {"prompt", "skill", "rationale"}
+_OPTIONAL_QUESTION = {"references", "image", "image_alt"}
+
+
+def _validate_question(c: _Checker, where: str, question, *, in_scenario: bool = False) -> None:
+    kind = question.get("type", "question") if isinstance(question, dict) else "question"
+    if kind == "true_false" and not in_scenario:
+        required = _COMMON_QUESTION | {"type", "correct_answer", "feedback_true", "feedback_false"}
+        if not c.keys(where, question, required, _OPTIONAL_QUESTION):
+            return
+        if not isinstance(question.get("correct_answer"), bool):
+            c.error(where, "'correct_answer' must be true or false.")
+        c.text(where, question, "feedback_true")
+        c.text(where, question, "feedback_false")
+    elif kind == "question":
+        optional = _OPTIONAL_QUESTION | {"type", "kind", "scoring", "pin_choice_order"}
+        if not c.keys(where, question, _COMMON_QUESTION | {"choices"}, optional):
+            return
+        if "kind" in question and question["kind"] not in KIND_VALUES:
+            c.error(where, f"'kind' must be one of {', '.join(KIND_VALUES)}.")
+        if "scoring" in question and question["scoring"] not in SCORING_VALUES:
+            c.error(where, f"'scoring' must be one of {', '.join(SCORING_VALUES)}.")
+        if "pin_choice_order" in question and not isinstance(question["pin_choice_order"], bool):
+            c.error(where, "'pin_choice_order' must be true or false.")
         choices = c.items(where, question, "choices", minimum=2)
         for ci, choice in enumerate(choices, start=1):
             cwhere = f"{where}, choice {ci}"
@@ -204,10 +273,37 @@ def validate_spec(data: dict, source: str) -> list[str]:
             c.text(cwhere, choice, "feedback")
             if "correct" in choice and not isinstance(choice["correct"], bool):
                 c.error(cwhere, "'correct' must be true or false.")
-        dicts = choices and all(isinstance(ch, dict) for ch in choices)
-        if dicts and not any(ch.get("correct") is True for ch in choices):
-            c.error(where, "'choices' needs at least one marked correct: true.")
-    return c.errors
+        if choices and all(isinstance(ch, dict) for ch in choices):
+            correct = sum(1 for ch in choices if ch.get("correct") is True)
+            if not correct:
+                c.error(where, "'choices' needs at least one marked correct: true.")
+            elif correct > 1 and question.get("kind") == "single":
+                c.error(where, "'kind' is single but more than one choice is correct.")
+    else:
+        allowed = "question" if in_scenario else "question, true_false, scenario"
+        c.error(where, f"'type' must be one of {allowed}.")
+        return
+    c.text(where, question, "prompt")
+    c.text(where, question, "rationale")
+    c.text(where, question, "references", required=False)
+    if question.get("skill") not in SKILL_VALUES:
+        c.error(where, f"'skill' must be one of {', '.join(SKILL_VALUES)}.")
+    if question.get("image") and not (question.get("image_alt") or "").strip():
+        c.error(where, "'image_alt' is required with an image.")
+
+
+def _validate_quiz_settings(c: _Checker, settings) -> None:
+    where = "quiz_settings"
+    if not c.keys(where, settings, set(), set(QUIZ_SETTINGS)):
+        return
+    for name, value in settings.items():
+        kind, _default, allowed = QUIZ_SETTINGS[name]
+        if kind == "bool" and not isinstance(value, bool):
+            c.error(where, f"'{name}' must be true or false.")
+        elif kind == "int":
+            c.integer(where, settings, name, *allowed)
+        elif kind == "choice" and value not in allowed:
+            c.error(where, f"'{name}' must be one of {', '.join(allowed)}.")
 
 
 def _validate_url(c: _Checker, where: str, data: dict, key: str, *, required: bool) -> None:
@@ -307,30 +403,9 @@ def module_fields(spec: dict, image_id: Callable[[str], int | None] = lambda tit
         }
         for li, lesson in enumerate(spec.get("lessons") or [])
     ]
-    quiz = [
-        {
-            "type": "question",
-            "id": _id(slug, "q", qi),
-            "value": {
-                "prompt": _s(q["prompt"]),
-                "choices": [
-                    {
-                        "type": "item",
-                        "id": _id(slug, "q", qi, "c", ci),
-                        "value": {
-                            "text": _s(choice["text"]),
-                            "correct": bool(choice["correct"]),
-                            "feedback": _s(choice["feedback"]),
-                        },
-                    }
-                    for ci, choice in enumerate(q["choices"])
-                ],
-                "rationale": _s(q["rationale"]),
-                "skill": q["skill"],
-            },
-        }
-        for qi, q in enumerate(spec.get("quiz") or [])
-    ]
+    quiz = [_quiz_item(slug, qi, item, image_id) for qi, item in enumerate(spec.get("quiz") or [])]
+    settings = {name: default for name, (_k, default, _a) in QUIZ_SETTINGS.items()}
+    settings.update(spec.get("quiz_settings") or {})
     return {
         "title": _s(spec["title"]),
         "slug": slug,
@@ -353,7 +428,71 @@ def module_fields(spec: dict, image_id: Callable[[str], int | None] = lambda tit
             for i, r in enumerate(spec.get("references") or [])
         ],
         "quiz": quiz,
+        **settings,
     }
+
+
+def _question_common(q: dict, image_id) -> dict:
+    image = _s(q.get("image"))
+    return {
+        "prompt": _s(q["prompt"]),
+        "image": image_id(image) if image else None,
+        "image_alt": _s(q.get("image_alt")) if image else "",
+        "rationale": _s(q["rationale"]),
+        "references": _s(q.get("references")),
+        "skill": q["skill"],
+    }
+
+
+def _question_value(slug: str, path: tuple, q: dict, image_id) -> dict:
+    correct = sum(1 for c in q["choices"] if c["correct"])
+    return {
+        **_question_common(q, image_id),
+        "kind": q.get("kind") or ("multiple" if correct > 1 else "single"),
+        "scoring": q.get("scoring") or "all_or_nothing",
+        "pin_choice_order": bool(q.get("pin_choice_order", False)),
+        "choices": [
+            {
+                "type": "item",
+                "id": _id(slug, *path, "c", ci),
+                "value": {
+                    "text": _s(choice["text"]),
+                    "correct": bool(choice["correct"]),
+                    "feedback": _s(choice["feedback"]),
+                },
+            }
+            for ci, choice in enumerate(q["choices"])
+        ],
+    }
+
+
+def _quiz_item(slug: str, qi: int, item: dict, image_id) -> dict:
+    kind = item.get("type", "question")
+    if kind == "true_false":
+        value = {
+            **_question_common(item, image_id),
+            "correct_answer": "true" if item["correct_answer"] else "false",
+            "feedback_true": _s(item["feedback_true"]),
+            "feedback_false": _s(item["feedback_false"]),
+        }
+    elif kind == "scenario":
+        value = {
+            "title": _s(item["title"]),
+            "setting": item["setting"],
+            "vignette": _s(item["vignette"]),
+            "questions": [
+                {
+                    "type": "item",
+                    "id": _id(slug, "q", qi, "s", si),
+                    "value": _question_value(slug, ("q", qi, "s", si), question, image_id),
+                }
+                for si, question in enumerate(item["questions"])
+            ],
+        }
+    else:
+        kind = "question"
+        value = _question_value(slug, ("q", qi), item, image_id)
+    return {"type": kind, "id": _id(slug, "q", qi), "value": value}
 
 
 # Page -> data -----------------------------------------------------------------------------
@@ -426,23 +565,63 @@ def module_spec(page) -> dict:
         _optional({"citation": _s(b.value["citation"])}, url=_s(b.value["url"]))
         for b in page.references
     ]
-    spec["quiz"] = [
-        {
-            "prompt": _rich(b.value["prompt"]),
-            "skill": b.value["skill"],
-            "rationale": _s(b.value["rationale"]),
-            "choices": [
-                {
-                    "text": c.value["text"],
-                    "correct": bool(c.value["correct"]),
-                    "feedback": _s(c.value["feedback"]),
-                }
-                for c in b.value["choices"].bound_blocks
-            ],
-        }
-        for b in page.quiz
-    ]
+    spec["quiz"] = [_export_quiz_item(b) for b in page.quiz]
+    spec["quiz_settings"] = {name: getattr(page, name) for name in QUIZ_SETTINGS}
     return spec
+
+
+def _export_common(value) -> dict:
+    out = {
+        "prompt": _rich(value["prompt"]),
+        "skill": value["skill"],
+        "rationale": _s(value["rationale"]),
+    }
+    image = value["image"]
+    return _optional(
+        out,
+        references=_s(value["references"]),
+        image=image.title if image else "",
+        image_alt=_s(value["image_alt"]) if image else "",
+    )
+
+
+def _export_question(value) -> dict:
+    out = _export_common(value)
+    out["kind"] = value["kind"]
+    if value["kind"] == "multiple":
+        out["scoring"] = value["scoring"]
+    if value["pin_choice_order"]:
+        out["pin_choice_order"] = True
+    out["choices"] = [
+        {
+            "text": c.value["text"],
+            "correct": bool(c.value["correct"]),
+            "feedback": _s(c.value["feedback"]),
+        }
+        for c in value["choices"].bound_blocks
+    ]
+    return out
+
+
+def _export_quiz_item(block) -> dict:
+    value = block.value
+    if block.block_type == "true_false":
+        return {
+            "type": "true_false",
+            **_export_common(value),
+            "correct_answer": value["correct_answer"] == "true",
+            "feedback_true": _s(value["feedback_true"]),
+            "feedback_false": _s(value["feedback_false"]),
+        }
+    if block.block_type == "scenario":
+        return {
+            "type": "scenario",
+            "title": value["title"],
+            "setting": value["setting"],
+            "vignette": _rich(value["vignette"]),
+            "questions": [_export_question(q.value) for q in value["questions"].bound_blocks],
+        }
+    return _export_question(value)
 
 
 class _LiteralDumper(yaml.SafeDumper):

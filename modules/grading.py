@@ -1,22 +1,62 @@
 """Pure quiz grading: no database, no people.
 
-A quiz is a list of question dicts as stored on an attempt:
+A quiz is a list of question dicts as stored on an attempt (see TrainingModulePage.quiz_pool):
 
-    {"id": str, "prompt": str, "rationale": str, "skill": str,
-     "choices": [{"id": str, "text": str, "correct": bool, "feedback": str}, ...]}
+    {"id", "kind": "single" | "multiple" | "true_false",
+     "scoring": "all_or_nothing" | "partial", "prompt", "rationale", "references", "skill",
+     "image_id", "image_alt", "scenario": None | {"id", "title", "setting", "vignette"},
+     "choices": [{"id", "text", "correct", "feedback"}, ...]}
 
-Answers map a question id to the choice ids the learner picked. A question is correct when
-the picked set equals the set of correct choices (all-or-nothing); unanswered is incorrect.
+Answers map a question id to the choice ids the learner picked. A question earns credit from
+0 to 1: all-or-nothing questions earn 1 when the picked set equals the correct set; partial
+credit earns (correct picked / correct) - (wrong picked / wrong), never below 0. Unanswered
+earns 0. Arithmetic is exact (fractions), so a pass mark is never missed by rounding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 
 class AnswerError(ValueError):
     """The submitted answers do not fit the quiz (tampered or malformed input)."""
+
+
+class QuizError(ValueError):
+    """The quiz itself cannot be graded fairly (an authoring problem, not the learner's)."""
+
+
+REVIEW_LEVELS = ("score", "right_wrong", "answers", "full")
+
+
+def correct_ids(question: Mapping) -> frozenset[str]:
+    return frozenset(c["id"] for c in question["choices"] if c["correct"])
+
+
+def is_multiple_answer(question: Mapping) -> bool:
+    kind = question.get("kind")
+    if kind is None:  # attempts stored before question types existed
+        return len(correct_ids(question)) > 1
+    return kind == "multiple"
+
+
+def validate_quiz(questions: Sequence[Mapping]) -> None:
+    """Every question needs two or more choices and a correct choice (exactly one unless it
+    is a multiple-answer question); otherwise grading would not be fair."""
+    if not questions:
+        raise QuizError("This quiz has no questions.")
+    for number, q in enumerate(questions, start=1):
+        if len(q["choices"]) < 2:
+            raise QuizError(f"Question {number} has fewer than two choices.")
+        correct = len(correct_ids(q))
+        if not correct:
+            raise QuizError(f"Question {number} has no correct choice.")
+        if correct > 1 and not is_multiple_answer(q):
+            raise QuizError(
+                f"Question {number} is single-answer but has {correct} correct choices."
+            )
 
 
 @dataclass(frozen=True)
@@ -24,14 +64,25 @@ class QuestionResult:
     question_id: str
     selected: frozenset[str]
     correct_ids: frozenset[str]
+    choice_ids: frozenset[str]
+    scoring: str = "all_or_nothing"
 
     @property
     def answered(self) -> bool:
         return bool(self.selected)
 
     @property
+    def credit(self) -> Fraction:
+        if self.scoring != "partial":
+            return Fraction(int(self.selected == self.correct_ids))
+        wrong = self.choice_ids - self.correct_ids
+        gained = Fraction(len(self.selected & self.correct_ids), len(self.correct_ids))
+        lost = Fraction(len(self.selected - self.correct_ids), len(wrong)) if wrong else 0
+        return max(Fraction(0), gained - lost)
+
+    @property
     def is_correct(self) -> bool:
-        return self.selected == self.correct_ids
+        return self.credit == 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +95,10 @@ class GradeResult:
         return len(self.results)
 
     @property
+    def points(self) -> Fraction:
+        return sum((r.credit for r in self.results), Fraction(0))
+
+    @property
     def correct_count(self) -> int:
         return sum(1 for r in self.results if r.is_correct)
 
@@ -52,36 +107,12 @@ class GradeResult:
         """Whole percent, rounded down so a displayed score never overstates a fail."""
         if not self.total:
             return 0
-        return (self.correct_count * 100) // self.total
+        return int(self.points * 100 / self.total)
 
     @property
     def passed(self) -> bool:
-        # Compare exactly (no rounding): correct / total >= pass_mark / 100.
-        return self.total > 0 and self.correct_count * 100 >= self.pass_mark * self.total
-
-
-class QuizError(ValueError):
-    """The quiz itself cannot be graded fairly (an authoring problem, not the learner's)."""
-
-
-def validate_quiz(questions: Sequence[Mapping]) -> None:
-    """Every question needs two or more choices and at least one correct choice; otherwise
-    an empty answer would be graded as correct."""
-    if not questions:
-        raise QuizError("This quiz has no questions.")
-    for number, q in enumerate(questions, start=1):
-        if len(q["choices"]) < 2:
-            raise QuizError(f"Question {number} has fewer than two choices.")
-        if not any(c["correct"] for c in q["choices"]):
-            raise QuizError(f"Question {number} has no correct choice.")
-
-
-def correct_ids(question: Mapping) -> frozenset[str]:
-    return frozenset(c["id"] for c in question["choices"] if c["correct"])
-
-
-def is_multiple_answer(question: Mapping) -> bool:
-    return len(correct_ids(question)) > 1
+        # Exact: points / total >= pass_mark / 100.
+        return self.total > 0 and self.points * 100 >= self.pass_mark * self.total
 
 
 def validate_answers(
@@ -93,16 +124,15 @@ def validate_answers(
     learner can read when anything does not fit.
     """
     by_id = {q["id"]: q for q in questions}
-    unknown = [qid for qid in answers if qid not in by_id]
-    if unknown:
+    if any(qid not in by_id for qid in answers):
         raise AnswerError("The answers include a question that is not on this quiz.")
     clean: dict[str, frozenset[str]] = {}
     for qid, picked in answers.items():
+        picked = list(picked)
         picked_set = frozenset(picked)
-        if len(picked_set) != len(list(picked)):
+        if len(picked_set) != len(picked):
             raise AnswerError("A choice was submitted twice for the same question.")
-        valid = {c["id"] for c in by_id[qid]["choices"]}
-        if not picked_set <= valid:
+        if not picked_set <= {c["id"] for c in by_id[qid]["choices"]}:
             raise AnswerError("The answers include a choice that is not part of its question.")
         if len(picked_set) > 1 and not is_multiple_answer(by_id[qid]):
             raise AnswerError("Only one choice may be picked for a single-answer question.")
@@ -125,6 +155,10 @@ def grade(
             question_id=q["id"],
             selected=clean.get(q["id"], frozenset()),
             correct_ids=correct_ids(q),
+            choice_ids=frozenset(c["id"] for c in q["choices"]),
+            scoring=q.get("scoring", "all_or_nothing")
+            if is_multiple_answer(q)
+            else "all_or_nothing",
         )
         for q in questions
     )
@@ -132,13 +166,18 @@ def grade(
 
 
 def learner_view(questions: Sequence[Mapping]) -> list[dict]:
-    """What a learner's browser may see before review: prompts and choice ids/text only."""
+    """What a learner's browser may see before review: prompts, images and choice ids/text."""
     return [
         {
             "id": q["id"],
             "number": number,
             "prompt": q["prompt"],
+            "kind": q.get("kind") or ("multiple" if is_multiple_answer(q) else "single"),
             "multiple": is_multiple_answer(q),
+            "skill": q.get("skill", ""),
+            "image_id": q.get("image_id"),
+            "image_alt": q.get("image_alt", ""),
+            "scenario": q.get("scenario"),
             "choices": [{"id": c["id"], "text": c["text"]} for c in q["choices"]],
         }
         for number, q in enumerate(questions, start=1)
@@ -146,30 +185,50 @@ def learner_view(questions: Sequence[Mapping]) -> list[dict]:
 
 
 def review(
-    questions: Sequence[Mapping], answers: Mapping[str, Sequence[str]], *, reveal_key: bool
+    questions: Sequence[Mapping], answers: Mapping[str, Sequence[str]], *, level: str
 ) -> list[dict]:
-    """Per-question review of a graded attempt.
+    """Per-question review of a graded attempt, showing no more than `level` allows.
 
-    Always: whether each question was right, and the feedback on the choices the learner
-    picked. Only with reveal_key: which choices were correct, every choice's feedback and the
-    rationale. A learner who has not passed must not be able to read the key and resubmit it.
+    score: nothing per question. right_wrong: whether each question earned its credit, and
+    the learner's own picks. answers: also which choices were correct. full: also every
+    choice's feedback, the rationale and the references.
     """
+    if level not in REVIEW_LEVELS:
+        raise ValueError(f"Unknown review level {level!r}")
+    if level == "score":
+        return []
+    show_key = level in ("answers", "full")
+    full = level == "full"
     out = []
     for number, q in enumerate(questions, start=1):
         picked = frozenset(answers.get(q["id"], ()))
+        result = QuestionResult(
+            question_id=q["id"],
+            selected=picked,
+            correct_ids=correct_ids(q),
+            choice_ids=frozenset(c["id"] for c in q["choices"]),
+            scoring=q.get("scoring", "all_or_nothing")
+            if is_multiple_answer(q)
+            else "all_or_nothing",
+        )
         out.append(
             {
                 "number": number,
                 "prompt": q["prompt"],
+                "scenario": q.get("scenario"),
+                "image_id": q.get("image_id"),
+                "image_alt": q.get("image_alt", ""),
                 "answered": bool(picked),
-                "is_correct": picked == correct_ids(q),
-                "rationale": q["rationale"] if reveal_key else None,
+                "is_correct": result.is_correct,
+                "credit_percent": int(result.credit * 100),
+                "rationale": q["rationale"] if full else None,
+                "references": q.get("references") if full else None,
                 "choices": [
                     {
                         "text": c["text"],
                         "picked": c["id"] in picked,
-                        "correct": c["correct"] if reveal_key else None,
-                        "feedback": c["feedback"] if reveal_key or c["id"] in picked else None,
+                        "correct": c["correct"] if show_key else None,
+                        "feedback": c["feedback"] if full else None,
                     }
                     for c in q["choices"]
                 ],

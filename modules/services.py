@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from wagtail.actions.publish_page_revision import PublishPagePermissionError
 from wagtail.images import get_image_model
 
 from .content_io import SpecError, load_file, module_fields, module_spec, validate_spec
@@ -110,7 +111,15 @@ def modules_import(
                 revision = page.save_revision(user=user, log_action=True)
                 action = "updated"
         if publish and revision is not None and revision.pk != _live_revision_id(page):
-            revision.publish(user=user)
+            try:
+                revision.publish(user=user)
+            except PublishPagePermissionError:
+                raise SpecError(
+                    [
+                        f"{source}: {user} may not publish modules; import without --publish "
+                        "and submit the draft for moderation in the admin."
+                    ]
+                ) from None
         page = TrainingModulePage.objects.get(pk=page.pk)
         results.append(ImportResult(page.slug, page.title, action, page.live))
     return results

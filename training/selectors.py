@@ -250,27 +250,31 @@ def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMa
 @dataclass
 class ModuleProgress:
     is_staff: bool
-    required: bool
-    due_date: datetime.date | None
-    status: Status | None
-    completion: Completion | None
-    attempt_in_progress_id: int | None
+    required: bool = False
+    due_date: datetime.date | None = None
+    status: Status | None = None
+    completion: Completion | None = None
+    attempt_in_progress_id: int | None = None
+    pretest_done: bool = False
+    pretest_in_progress_id: int | None = None
+    attempts_used: int = 0
 
 
 def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProgress:
     """The learner's standing on one module, for the module page. Fixed queries (6)."""
     profile = access.staff_profile(user)
     if profile is None:
-        return ModuleProgress(False, False, None, None, None, None)
+        return ModuleProgress(is_staff=False)
     reqs, _ = _live_requirements()
     due_date = _due_dates(
         reqs, role_id=profile.role_id, unit_id=profile.unit_id, start_date=profile.start_date
     ).get(module_id)
     completion = Completion.objects.filter(user=user, module_id=module_id).first()
     attempts = list(
-        Attempt.objects.filter(user=user, module_id=module_id).values("id", "submitted_at")
+        Attempt.objects.filter(user=user, module_id=module_id).values("id", "kind", "submitted_at")
     )
-    in_progress = next((a["id"] for a in attempts if a["submitted_at"] is None), None)
+    post = [a for a in attempts if a["kind"] == Attempt.Kind.POST]
+    pre = [a for a in attempts if a["kind"] == Attempt.Kind.PRE]
     status = None
     if due_date is not None or completion is not None:
         status = assignment_status(
@@ -279,4 +283,14 @@ def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProg
             started=bool(attempts),
             today=today,
         )
-    return ModuleProgress(True, due_date is not None, due_date, status, completion, in_progress)
+    return ModuleProgress(
+        is_staff=True,
+        required=due_date is not None,
+        due_date=due_date,
+        status=status,
+        completion=completion,
+        attempt_in_progress_id=next((a["id"] for a in post if a["submitted_at"] is None), None),
+        pretest_done=any(a["submitted_at"] for a in pre),
+        pretest_in_progress_id=next((a["id"] for a in pre if a["submitted_at"] is None), None),
+        attempts_used=sum(1 for a in post if a["submitted_at"]),
+    )

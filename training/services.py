@@ -6,14 +6,17 @@ before saving, and raises ValidationError with a message a person can read.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 
-from modules.grading import AnswerError, QuizError, grade, validate_quiz
+from modules.draw import draw_questions
+from modules.grading import AnswerError, QuizError, grade, validate_answers, validate_quiz
 from modules.models import TrainingModulePage
 
 from .models import Attempt, Completion, StaffProfile
@@ -27,12 +30,36 @@ def _stamp(instance, actor: User | None):
     return instance
 
 
-@transaction.atomic
-def attempt_start(*, user: User, module: TrainingModulePage) -> Attempt:
-    """Start (or resume) the learner's attempt at a module's quiz.
+GRACE = datetime.timedelta(seconds=60)  # network slack after a time limit runs out
 
-    An unfinished attempt is resumed rather than duplicated. The attempt stores the live
-    revision and its questions, so later edits never change what this attempt is graded on.
+
+class AlreadySubmitted(ValidationError):
+    """A second submission of a graded attempt: nothing changes; show the result again."""
+
+
+def _local_time(moment) -> str:
+    return formats.time_format(timezone.localtime(moment), "H:i")
+
+
+def _expire_if_due(attempt: Attempt, *, now) -> bool:
+    """Grade an open attempt whose time ran out, with the answers saved before then."""
+    if attempt.is_submitted or attempt.deadline is None or now <= attempt.deadline + GRACE:
+        return False
+    _grade(attempt, attempt.answers or {}, attempt.confidence, now=attempt.deadline, actor=None)
+    attempt.timed_out = True
+    attempt.save(update_fields=["timed_out"])
+    return True
+
+
+@transaction.atomic
+def attempt_start(
+    *, user: User, module: TrainingModulePage, kind: str = Attempt.Kind.POST
+) -> Attempt:
+    """Start (or resume) the learner's quiz or pre-test for a module.
+
+    The module's rules decide whether a new attempt may start (pre-test first, the number of
+    attempts, the wait between them). The attempt stores the live revision, the questions it
+    drew (choice order included) and the rules, so later edits never change it.
     """
     # Lock the learner's profile row so that two clicks on "Start" cannot make two attempts.
     profile = StaffProfile.objects.select_for_update().filter(user=user, active=True).first()
@@ -40,32 +67,78 @@ def attempt_start(*, user: User, module: TrainingModulePage) -> Attempt:
         raise ValidationError("Only active staff members can take quizzes.")
     if not module.live or module.live_revision_id is None:
         raise ValidationError("This module is not published.")
-    if Completion.objects.filter(user=user, module=module).exists():
-        raise ValidationError("You have already passed this module.")
-    unfinished = (
-        Attempt.objects.filter(user=user, module=module, submitted_at__isnull=True)
-        .order_by("-started_at")
-        .first()
-    )
-    if unfinished is not None:
-        return unfinished
-    questions = module.quiz_questions()
+    module = TrainingModulePage.objects.get(pk=module.pk)  # live content, not a stale copy
+    now = timezone.now()
+    mine = Attempt.objects.filter(user=user, module=module, kind=kind)
+    for open_attempt in mine.filter(submitted_at__isnull=True).order_by("-started_at"):
+        if not _expire_if_due(open_attempt, now=now):
+            return open_attempt
+
+    if kind == Attempt.Kind.PRE:
+        if not module.pretest:
+            raise ValidationError("This module has no pre-test.")
+        if mine.filter(revision_id=module.live_revision_id, submitted_at__isnull=False).exists():
+            raise ValidationError("You have already taken this module's pre-test.")
+    else:
+        if Completion.objects.filter(user=user, module=module).exists():
+            raise ValidationError("You have already passed this module.")
+        if (
+            module.pretest
+            and not Attempt.objects.filter(
+                user=user, module=module, kind=Attempt.Kind.PRE, submitted_at__isnull=False
+            ).exists()
+        ):
+            raise ValidationError("Please take the short pre-test before the quiz.")
+        graded = mine.filter(submitted_at__isnull=False)
+        if module.max_attempts and graded.count() >= module.max_attempts:
+            raise ValidationError(
+                f"You have used all {module.max_attempts} attempts at this quiz. "
+                "Please contact the education team."
+            )
+        last = graded.order_by("-submitted_at").first()
+        if last and module.attempt_wait_minutes:
+            ready = last.submitted_at + datetime.timedelta(minutes=module.attempt_wait_minutes)
+            if now < ready:
+                day = formats.date_format(timezone.localtime(ready), "j F")
+                raise ValidationError(
+                    f"You can try again from {_local_time(ready)} on {day}. "
+                    "Use the time to revisit the lessons."
+                )
+
+    questions = draw_questions(module.quiz_pool(), settings=module.draw_settings())
     try:
         validate_quiz(questions)
     except QuizError as exc:
         raise ValidationError(
             f"This quiz cannot be taken yet: {exc} Please tell the education team."
         ) from exc
+    limit = module.time_limit_minutes
     attempt = Attempt(
         user=user,
         module=module,
+        kind=kind,
         revision_id=module.live_revision_id,
         questions=questions,
+        rules={
+            "review_after_fail": module.review_after_fail,
+            "review_after_pass": module.review_after_pass,
+            "confidence": module.confidence,
+            "time_limit_minutes": limit,
+        },
         pass_mark=module.pass_mark,
+        started_at=now,
+        deadline=now + datetime.timedelta(minutes=limit) if limit else None,
     )
     attempt.full_clean()
     _stamp(attempt, user).save()
     return attempt
+
+
+@transaction.atomic
+def attempt_close_if_expired(*, attempt_id: int, user: User) -> bool:
+    """Grade the learner's open attempt if its time ran out (with the answers saved in time)."""
+    attempt = _open_attempt_for_update(attempt_id, user)
+    return _expire_if_due(attempt, now=timezone.now())
 
 
 def answers_from_post(data) -> dict[str, list[str]]:
@@ -80,35 +153,103 @@ def answers_from_post(data) -> dict[str, list[str]]:
     return answers
 
 
-@transaction.atomic
-def attempt_submit(*, attempt_id: int, user: User, answers: Mapping[str, Sequence[str]]) -> Attempt:
-    """Grade an attempt on the server and, on a pass, record the completion.
+def confidence_from_post(data) -> dict[str, str]:
+    """Confidence ratings named `conf-<question id or skill>`."""
+    return {key[5:]: data.get(key) for key in data if key.startswith("conf-") and data.get(key)}
 
-    A second submission of the same attempt, answers that do not fit the quiz, or someone
-    else's attempt raise ValidationError and change nothing.
-    """
+
+def _clean_confidence(attempt: Attempt, confidence) -> dict[str, int] | None:
+    mode = attempt.rules.get("confidence", "none")
+    if not confidence:
+        return None
+    if mode == "none":
+        raise ValidationError("This quiz does not ask for confidence ratings.")
+    allowed = (
+        {q["id"] for q in attempt.questions}
+        if mode == "question"
+        else {q["skill"] for q in attempt.questions}
+    )
+    clean = {}
+    for key, value in confidence.items():
+        if key not in allowed:
+            raise ValidationError("A confidence rating was given for something not on this quiz.")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = 0
+        if not 1 <= number <= 5:
+            raise ValidationError("Confidence ratings go from 1 (not at all) to 5 (very).")
+        clean[key] = number
+    return clean
+
+
+def _open_attempt_for_update(attempt_id: int, user: User) -> Attempt:
     try:
-        attempt = Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
+        return Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
     except Attempt.DoesNotExist:
         raise ValidationError("This attempt does not exist.") from None
+
+
+@transaction.atomic
+def attempt_save(
+    *, attempt_id: int, user: User, answers: Mapping[str, Sequence[str]], confidence=None
+) -> Attempt:
+    """Save answers so far without grading (resume later, on any device)."""
+    attempt = _open_attempt_for_update(attempt_id, user)
     if attempt.is_submitted:
-        raise ValidationError("This attempt has already been submitted; it was graded once.")
+        raise AlreadySubmitted("This attempt has already been submitted.")
+    if _expire_if_due(attempt, now=timezone.now()):
+        raise ValidationError("Time ran out before these answers arrived; the attempt is graded.")
+    try:
+        clean = validate_answers(attempt.questions, answers)
+    except AnswerError as exc:
+        raise ValidationError(str(exc)) from exc
+    attempt.answers = {qid: sorted(picked) for qid, picked in clean.items()}
+    attempt.confidence = _clean_confidence(attempt, confidence)
+    attempt.full_clean()
+    _stamp(attempt, user).save()
+    return attempt
+
+
+@transaction.atomic
+def attempt_submit(
+    *, attempt_id: int, user: User, answers: Mapping[str, Sequence[str]], confidence=None
+) -> Attempt:
+    """Grade an attempt on the server and, when a quiz is passed, record the completion.
+
+    A second submission changes nothing (AlreadySubmitted). Answers that do not fit the quiz
+    or someone else's attempt raise ValidationError and change nothing. After the time limit
+    (and a minute's grace) the posted answers are ignored and the saved ones are graded.
+    """
+    attempt = _open_attempt_for_update(attempt_id, user)
+    if attempt.is_submitted:
+        raise AlreadySubmitted("This attempt was already submitted and graded.")
     if not StaffProfile.objects.filter(user=user, active=True).exists():
         raise ValidationError("Only active staff members can submit quizzes.")
+    now = timezone.now()
+    if _expire_if_due(attempt, now=now):
+        return attempt
+    _grade(attempt, answers, _clean_confidence(attempt, confidence), now=now, actor=user)
+    return attempt
+
+
+def _grade(attempt: Attempt, answers, confidence, *, now, actor) -> None:
     try:
         result = grade(attempt.questions, answers, attempt.pass_mark)
     except (AnswerError, QuizError) as exc:
         raise ValidationError(str(exc)) from exc
     attempt.answers = {r.question_id: sorted(r.selected) for r in result.results}
+    attempt.confidence = confidence
     attempt.correct_count = result.correct_count
+    attempt.points = Decimal(result.points.numerator) / Decimal(result.points.denominator)
+    attempt.points = attempt.points.quantize(Decimal("0.001"))
     attempt.score_percent = result.score_percent
-    attempt.passed = result.passed
-    attempt.submitted_at = timezone.now()
+    attempt.passed = result.passed if attempt.kind == Attempt.Kind.POST else None
+    attempt.submitted_at = now
     attempt.full_clean()
-    _stamp(attempt, user).save()
-    if result.passed:
-        completion_record(attempt=attempt, actor=user)
-    return attempt
+    _stamp(attempt, actor).save()
+    if attempt.passed:
+        completion_record(attempt=attempt, actor=actor)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.images import get_image_model
 
 from modules.grading import learner_view, review
 from modules.models import TrainingModulePage
@@ -39,8 +40,9 @@ def dashboard(request):
 def attempt_start(request, module_id: int):
     _require_staff(request)
     module = get_object_or_404(TrainingModulePage.objects.live(), pk=module_id)
+    kind = Attempt.Kind.PRE if request.POST.get("kind") == "pre" else Attempt.Kind.POST
     try:
-        attempt = services.attempt_start(user=request.user, module=module)
+        attempt = services.attempt_start(user=request.user, module=module, kind=kind)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(module.get_url(request) or "training:dashboard")
@@ -50,39 +52,83 @@ def attempt_start(request, module_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def attempt_detail(request, pk: int):
-    """The quiz while the attempt is open; the result once it has been submitted."""
+    """The quiz while the attempt is open; the result once it has been graded."""
     attempt = get_object_or_404(Attempt.objects.select_related("module"), pk=pk, user=request.user)
     if request.method == "POST":
-        try:
-            attempt = services.attempt_submit(
-                attempt_id=attempt.pk,
-                user=request.user,
-                answers=services.answers_from_post(request.POST),
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("training:attempt", pk=pk)
+        return _attempt_post(request, attempt)
+    if not attempt.is_submitted and services.attempt_close_if_expired(
+        attempt_id=attempt.pk, user=request.user
+    ):
+        messages.info(request, "Time ran out, so the answers saved before then were graded.")
         return redirect("training:attempt", pk=attempt.pk)
-
     if not attempt.is_submitted:
-        return render(
-            request,
-            "training/quiz.html",
-            {
-                "attempt": attempt,
-                "module": attempt.module,
-                "questions": learner_view(attempt.questions),
-            },
-        )
+        return render(request, "training/quiz.html", _quiz_context(attempt))
+    level = "score"
+    if attempt.kind == Attempt.Kind.POST:
+        rule = "review_after_pass" if attempt.passed else "review_after_fail"
+        level = attempt.rules.get(rule, "right_wrong" if not attempt.passed else "full")
+    items = review(attempt.questions, attempt.answers or {}, level=level)
     return render(
         request,
         "training/result.html",
         {
             "attempt": attempt,
             "module": attempt.module,
-            "review": review(attempt.questions, attempt.answers or {}, reveal_key=attempt.passed),
+            "review": items,
+            "level": level,
+            "images": _images(items),
+            "total": len(attempt.questions),
         },
     )
+
+
+def _attempt_post(request, attempt: Attempt):
+    save_only = request.POST.get("action") == "save"
+    service = services.attempt_save if save_only else services.attempt_submit
+    try:
+        attempt = service(
+            attempt_id=attempt.pk,
+            user=request.user,
+            answers=services.answers_from_post(request.POST),
+            confidence=services.confidence_from_post(request.POST),
+        )
+    except services.AlreadySubmitted as exc:
+        messages.info(request, " ".join(exc.messages))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if save_only:
+            messages.success(request, "Your answers are saved. You can come back to them later.")
+        elif attempt.timed_out:
+            messages.info(request, "Time ran out, so the answers saved before then were graded.")
+    return redirect("training:attempt", pk=attempt.pk)
+
+
+def _images(questions) -> dict:
+    ids = {q["image_id"] for q in questions if q.get("image_id")}
+    return get_image_model().objects.in_bulk(ids) if ids else {}
+
+
+def _quiz_context(attempt: Attempt) -> dict:
+    """The quiz as the learner may see it, with what they saved so far ticked."""
+    questions = learner_view(attempt.questions)
+    saved = attempt.answers or {}
+    rated = attempt.confidence or {}
+    for q in questions:
+        picked = set(saved.get(q["id"], ()))
+        for c in q["choices"]:
+            c["checked"] = c["id"] in picked
+        q["confidence"] = rated.get(q["id"])
+    mode = attempt.rules.get("confidence", "none")
+    skills = sorted({q["skill"] for q in questions}) if mode == "skill" else []
+    return {
+        "attempt": attempt,
+        "module": attempt.module,
+        "questions": questions,
+        "images": _images(questions),
+        "confidence_mode": mode,
+        "skill_ratings": [(skill, rated.get(skill)) for skill in skills],
+    }
 
 
 # Reports ---------------------------------------------------------------------------------

@@ -109,19 +109,28 @@ def test_a_question_without_a_correct_choice_cannot_be_graded():
         validate_quiz([])
 
 
-def test_review_before_passing_hides_the_key_but_keeps_feedback_on_own_picks():
+@pytest.mark.parametrize("level", ["score", "right_wrong", "answers", "full"])
+def test_review_shows_no_more_than_its_level(level):
     answers = {"q1": ["b"], "q2": ["c"]}
-    hidden = review(QUESTIONS, answers, reveal_key=False)
-    assert [q["is_correct"] for q in hidden] == [False, False, False]
-    assert [q["answered"] for q in hidden] == [True, True, False]
-    assert all(q["rationale"] is None for q in hidden)
-    assert all(c["correct"] is None for q in hidden for c in q["choices"])
-    shown = {c["text"]: c["feedback"] for q in hidden for c in q["choices"] if c["feedback"]}
-    assert shown == {"B": "fb", "C": "fc"}  # only what the learner picked
+    items = review(QUESTIONS, answers, level=level)
+    if level == "score":
+        assert items == []
+        return
+    assert [q["is_correct"] for q in items] == [False, False, False]
+    assert [q["answered"] for q in items] == [True, True, False]
+    picked = [c["text"] for q in items for c in q["choices"] if c["picked"]]
+    assert picked == ["B", "C"]  # the learner's own picks are always theirs to see
+    key = [c["correct"] for q in items for c in q["choices"]]
+    feedback = [c["feedback"] for q in items for c in q["choices"]]
+    rationale = [q["rationale"] for q in items]
+    if level == "right_wrong":
+        assert set(key) == {None} and set(feedback) == {None} and set(rationale) == {None}
+    elif level == "answers":
+        assert key[:2] == [True, False] and set(feedback) == {None} and set(rationale) == {None}
+    else:
+        assert key[:2] == [True, False] and all(feedback) and rationale == ["r", "r", "r"]
 
 
-def test_review_after_passing_shows_the_key_and_rationale():
-    full = review(QUESTIONS, {"q1": ["a"]}, reveal_key=True)
-    assert full[0]["rationale"] == "r"
-    assert [c["correct"] for c in full[1]["choices"]] == [True, True, False]
-    assert all(c["feedback"] for q in full for c in q["choices"])
+def test_unknown_review_level_is_an_error():
+    with pytest.raises(ValueError):
+        review(QUESTIONS, {}, level="everything")

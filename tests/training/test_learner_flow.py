@@ -108,8 +108,11 @@ def test_failing_shows_what_was_wrong_but_not_the_answer_key(people, module, log
     assert not Completion.objects.exists()
     html = client.get(f"/learn/attempts/{attempt.pk}/").content.decode()
     assert "Not passed yet" in html and "Not answered" in html and "Not correct" in html
-    assert escape(wrong["feedback"]) in html  # feedback on what the learner chose
-    assert escape(right["feedback"]) not in html  # ...but nothing that gives the key away
+    # The default rule after a fail is "which questions were right": the learner sees their
+    # own pick, but no feedback and nothing that gives the key away.
+    assert "Your answer:</strong> " + escape(wrong["text"]) in html
+    assert escape(wrong["feedback"]) not in html
+    assert escape(right["feedback"]) not in html
     assert "(best answer)" not in html
     for q in attempt.questions:
         assert escape(q["rationale"]) not in html
@@ -130,7 +133,9 @@ def test_second_submission_is_refused_and_records_nothing_more(people, module, l
     answers = correct_answers(attempt.questions)
     client.post(f"/learn/attempts/{attempt.pk}/", answers)
     response = client.post(f"/learn/attempts/{attempt.pk}/", answers, follow=True)
-    assert "already been submitted" in response.content.decode()
+    html = response.content.decode()
+    assert "already submitted and graded" in html and "message-info" in html
+    assert "Your result" in html  # the same result, shown again
     assert Completion.objects.count() == 1
     assert Attempt.history.filter(id=attempt.pk).count() == 2  # created, graded — nothing more
 

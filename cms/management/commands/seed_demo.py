@@ -114,10 +114,10 @@ class Command(BaseCommand):
         today = timezone.localdate()
         _home, catalogue, groups = setup_site()
         self._organisation()
-        self._user("admin", "Alex", "Morgan", is_superuser=True, is_staff=True)
+        admin = self._user("admin", "Alex", "Morgan", is_superuser=True, is_staff=True)
         educator = self._user("educator", "Esther", "Abara")
         educator.groups.add(groups[EDUCATORS])
-        modules = self._curriculum(educator)
+        modules = self._curriculum(admin)
         module = modules[SAMPLE_MODULE]
         roles = {name: Role.objects.get_or_create(name=name)[0] for name in ROLES}
         units = {name: Unit.objects.get_or_create(name=name)[0] for name in UNITS}
