@@ -297,6 +297,8 @@ def _validate_quiz_settings(c: _Checker, settings) -> None:
     if not c.keys(where, settings, set(), set(QUIZ_SETTINGS)):
         return
     for name, value in settings.items():
+        if name not in QUIZ_SETTINGS:
+            continue  # reported above as not a field of this schema
         kind, _default, allowed = QUIZ_SETTINGS[name]
         if kind == "bool" and not isinstance(value, bool):
             c.error(where, f"'{name}' must be true or false.")

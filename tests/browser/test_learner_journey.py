@@ -95,7 +95,7 @@ def test_learner_journey(live_server, live_db, people, new_context, screenshot):
     expect(page.get_by_role("heading", name="Your result")).to_be_visible()
     expect(page.locator(".card").first.locator(".badge")).to_have_text("Passed")
     expect(
-        page.get_by_text(f"100% — {len(questions)} of {len(questions)} correct.")
+        page.get_by_text(f"100% — {len(questions)} of {len(questions)} fully correct.")
     ).to_be_visible()
     expect(page.get_by_text("Not correct")).to_have_count(0)
     download_link = page.get_by_role("link", name="Download your certificate (PDF)")

@@ -288,3 +288,109 @@ def test_catalogue_lists_modules_in_curriculum_order(site, people, client):
     html = client.get("/modules/").content.decode()
     positions = [html.index(load_file(p)["title"].replace("'", "&#x27;")) for p in SHIPPED]
     assert positions == sorted(positions)
+
+
+@pytest.mark.django_db
+def test_every_question_type_and_quiz_setting_round_trips(site, tmp_path):
+    from .test_question_types import SPEC
+
+    spec = dict(
+        SPEC,
+        slug="all-types",
+        quiz_settings={
+            "draw_count": 1,
+            "draw_per_skill": True,
+            "shuffle_choices": False,
+            "max_attempts": 3,
+            "attempt_wait_minutes": 30,
+            "time_limit_minutes": 20,
+            "review_after_fail": "score",
+            "review_after_pass": "answers",
+            "pretest": True,
+            "confidence": "skill",
+        },
+    )
+    assert validate_spec(spec, "all.yaml") == []
+    _import(_write(tmp_path, "all.yaml", spec))
+    page = TrainingModulePage.objects.get(slug="all-types")
+    assert (page.draw_count, page.max_attempts, page.pretest) == (1, 3, True)
+    out = tmp_path / "export"
+    call_command("export_modules", "all-types", "-o", str(out), stdout=_Out())
+    exported = load_file(out / "all-types.yaml")
+    assert exported == canonical(spec)
+    assert [item.get("type", "question") for item in exported["quiz"][:2]] == [
+        "true_false",
+        "scenario",
+    ]
+    assert exported["quiz"][1]["questions"][1]["scoring"] == "partial"
+    assert "unchanged" in _import(out / "all-types.yaml")
+
+
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        ({"type": "essay"}, "question 1: 'type' must be one of question, true_false, scenario."),
+        (
+            {
+                "type": "true_false",
+                "prompt": "p",
+                "skill": "refer",
+                "rationale": "r",
+                "correct_answer": "yes",
+                "feedback_true": "t",
+                "feedback_false": "f",
+            },
+            "question 1: 'correct_answer' must be true or false.",
+        ),
+        (
+            {
+                "type": "scenario",
+                "title": "t",
+                "setting": "NICU",
+                "vignette": "v",
+                "questions": [{"prompt": "p", "skill": "refer", "rationale": "r", "choices": []}],
+            },
+            "question 1: 'choices' needs at least 2.",
+        ),
+        (
+            {
+                "prompt": "p",
+                "skill": "refer",
+                "rationale": "r",
+                "kind": "single",
+                "choices": [
+                    {"text": "a", "correct": True, "feedback": "f"},
+                    {"text": "b", "correct": True, "feedback": "f"},
+                ],
+            },
+            "question 1: 'kind' is single but more than one choice is correct.",
+        ),
+        (
+            {
+                "prompt": "p",
+                "skill": "refer",
+                "rationale": "r",
+                "image": "Some picture",
+                "choices": [
+                    {"text": "a", "correct": True, "feedback": "f"},
+                    {"text": "b", "correct": False, "feedback": "f"},
+                ],
+            },
+            "question 1: 'image_alt' is required with an image.",
+        ),
+    ],
+)
+def test_question_type_validation_names_the_place_and_field(item, message):
+    spec = dict(load_file(SAMPLE), quiz=[item])
+    errors = validate_spec(spec, "x.yaml")
+    assert any(message in e for e in errors), errors
+
+
+def test_quiz_settings_are_validated():
+    spec = dict(
+        load_file(SAMPLE), quiz_settings={"max_attempts": -1, "confidence": "lots", "colour": 1}
+    )
+    errors = validate_spec(spec, "x.yaml")
+    assert "x.yaml: quiz_settings: 'colour' is not a field of this schema." in errors
+    assert "x.yaml: quiz_settings: 'max_attempts' must be a whole number from 0 to 100." in errors
+    assert any("'confidence' must be one of none, question, skill." in e for e in errors)
