@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from modules.models import ModuleIndexPage
 
@@ -15,6 +25,8 @@ from .models import HomePage
 
 EDUCATORS = "Educators"
 EDUCATION_LEADS = "Education leads"
+APPROVAL_TASK = "Education lead approval"
+REVIEW_WORKFLOW = "Module review"
 
 # Model permissions by group: (app_label, codename).
 GROUP_PERMISSIONS = {
@@ -26,6 +38,7 @@ GROUP_PERMISSIONS = {
         ("training", "view_modulerequirement"),
         ("training", "view_role"),
         ("training", "view_unit"),
+        ("training", "view_item_analysis"),
     ],
     EDUCATION_LEADS: [
         ("wagtailadmin", "access_admin"),
@@ -34,9 +47,19 @@ GROUP_PERMISSIONS = {
         ("training", "view_role"),
         ("training", "view_unit"),
         ("training", "view_staffprofile"),
+        ("training", "view_item_analysis"),
     ],
 }
-EDUCATOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "view_page"]
+# Educators write and submit for moderation; they never publish. Publishing happens when an
+# education lead approves the "Module review" workflow (see ensure_review_workflow).
+EDUCATOR_PAGE_PERMISSIONS = ["add_page", "change_page", "view_page"]
+EDUCATOR_REVOKED_PAGE_PERMISSIONS = ["publish_page"]
+# Education leads review through the workflow. Being in the approval task's group lets them see
+# what awaits review, open a module in the editor while it is in review, approve or request
+# changes. Approving publishes the revision *as the lead*, and Wagtail checks that the lead may
+# publish it, so they need publish_page on the catalogue (this also shows them the catalogue in
+# the page explorer). They get no change_page: outside a review the editor stays closed to them.
+EDUCATION_LEAD_PAGE_PERMISSIONS = ["publish_page"]
 EDUCATOR_COLLECTION_PERMISSIONS = [
     ("wagtailimages", "add_image"),
     ("wagtailimages", "choose_image"),
@@ -97,14 +120,26 @@ def ensure_groups(catalogue: Page) -> dict[str, Group]:
             )
         groups[name] = group
     educators = groups[EDUCATORS]
-    for codename in EDUCATOR_PAGE_PERMISSIONS:
-        GroupPagePermission.objects.get_or_create(
-            group=educators,
-            page=catalogue,
-            permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename=codename
-            ),
-        )
+    page_permissions = {
+        educators: EDUCATOR_PAGE_PERMISSIONS,
+        groups[EDUCATION_LEADS]: EDUCATION_LEAD_PAGE_PERMISSIONS,
+    }
+    for group, codenames in page_permissions.items():
+        for codename in codenames:
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=catalogue,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+    # Installs set up before the review workflow gave educators publish rights; take them back.
+    GroupPagePermission.objects.filter(
+        group=educators,
+        page=catalogue,
+        permission__content_type__app_label="wagtailcore",
+        permission__codename__in=EDUCATOR_REVOKED_PAGE_PERMISSIONS,
+    ).delete()
     root_collection = Collection.get_first_root_node()
     for app_label, codename in EDUCATOR_COLLECTION_PERMISSIONS:
         GroupCollectionPermission.objects.get_or_create(
@@ -115,7 +150,35 @@ def ensure_groups(catalogue: Page) -> dict[str, Group]:
     return groups
 
 
+@transaction.atomic
+def ensure_review_workflow(catalogue: Page, leads: Group) -> Workflow:
+    """Every page under the catalogue is published through the "Module review" workflow: an
+    educator submits, an education lead approves (which publishes) or requests changes."""
+    task = GroupApprovalTask.objects.filter(name=APPROVAL_TASK).order_by("pk").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=APPROVAL_TASK)
+    elif not task.active:
+        task.active = True
+        task.save(update_fields=["active"])
+    task.groups.add(leads)
+
+    workflow = Workflow.objects.filter(name=REVIEW_WORKFLOW).order_by("pk").first()
+    if workflow is None:
+        workflow = Workflow.objects.create(name=REVIEW_WORKFLOW)
+    elif not workflow.active:
+        workflow.active = True
+        workflow.save(update_fields=["active"])
+    if not WorkflowTask.objects.filter(workflow=workflow, task=task).exists():
+        WorkflowTask.objects.create(
+            workflow=workflow, task=task, sort_order=workflow.workflow_tasks.count()
+        )
+
+    WorkflowPage.objects.update_or_create(page=catalogue, defaults={"workflow": workflow})
+    return workflow
+
+
 def setup_site() -> tuple[HomePage, ModuleIndexPage, dict[str, Group]]:
     home, catalogue = ensure_site_structure()
     groups = ensure_groups(catalogue)
+    ensure_review_workflow(catalogue, groups[EDUCATION_LEADS])
     return home, catalogue, groups

@@ -64,6 +64,14 @@ CASES = [
     ("/verify/{code}/", "get", [200, 200, 200, 200, 200, 200, 200]),
     ("/verify/NOSUCHCODE/", "get", [404, 404, 404, 404, 404, 404, 404]),
     ("/admin/", "get", [302, 302, 302, 200, 200, 200, 302]),
+    ("/admin/reports/item-analysis/", "get", [302, 302, 302, 200, 200, 200, 302]),
+    ("/admin/reports/item-analysis/{module}/", "get", [302, 302, 302, 200, 200, 200, 302]),
+    (
+        "/admin/reports/item-analysis/{module}/?export=csv",
+        "get",
+        [302, 302, 302, 200, 200, 200, 302],
+    ),
+    ("/admin/reports/item-analysis/999999/", "get", [302, 302, 302, 404, 404, 404, 302]),
 ]
 
 

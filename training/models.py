@@ -48,6 +48,8 @@ class Unit(models.Model):
         ordering = ["name"]
         permissions = [
             ("view_all_reports", "Can view every unit's reports and learning evidence"),
+            # Item analysis of module quizzes (Wagtail admin report); not tied to a unit.
+            ("view_item_analysis", "Can view item analysis of module quizzes"),
         ]
 
     def __str__(self):

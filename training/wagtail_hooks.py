@@ -1,5 +1,47 @@
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
+from .admin_reports import ItemAnalysisIndexView, ItemAnalysisView, can_view_item_analysis
 from .viewsets import TrainingViewSetGroup
 
 register_snippet(TrainingViewSetGroup)
+
+
+item_analysis_urls = [
+    path("", ItemAnalysisIndexView.as_view(), name="index"),
+    path("results/", ItemAnalysisIndexView.as_view(results_only=True), name="index_results"),
+    path("<int:module_id>/", ItemAnalysisView.as_view(), name="module"),
+    path(
+        "<int:module_id>/results/",
+        ItemAnalysisView.as_view(results_only=True),
+        name="module_results",
+    ),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_item_analysis_urls():
+    return [
+        path(
+            "reports/item-analysis/",
+            include((item_analysis_urls, "training_item_analysis")),
+        )
+    ]
+
+
+class ItemAnalysisMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_item_analysis(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_item_analysis_menu_item():
+    return ItemAnalysisMenuItem(
+        "Item analysis",
+        reverse("training_item_analysis:index"),
+        name="item-analysis",
+        icon_name="list-ol",
+        order=1300,
+    )
