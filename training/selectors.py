@@ -294,3 +294,42 @@ def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProg
         pretest_in_progress_id=next((a["id"] for a in pre if a["submitted_at"] is None), None),
         attempts_used=sum(1 for a in post if a["submitted_at"]),
     )
+
+
+@dataclass(frozen=True)
+class PrePostPair:
+    user_id: int
+    revision_id: int
+    pre_score: int
+    post_score: int
+    pre_confidence: dict | None
+    post_confidence: dict | None
+
+
+def pre_post_pairs(*, module_id: int) -> list[PrePostPair]:
+    """Each learner's pre-test paired with their first graded quiz on the same revision.
+
+    One query. Learners without both, or whose pre-test and quiz came from different
+    revisions of the module, are left out (their questions were not drawn from the same pool).
+    """
+    rows = (
+        Attempt.objects.filter(module_id=module_id, submitted_at__isnull=False)
+        .order_by("submitted_at", "pk")
+        .values("user_id", "revision_id", "kind", "score_percent", "confidence")
+    )
+    pre: dict[tuple[int, int], dict] = {}
+    post: dict[tuple[int, int], dict] = {}
+    for row in rows:
+        key = (row["user_id"], row["revision_id"])
+        (pre if row["kind"] == Attempt.Kind.PRE else post).setdefault(key, row)
+    return [
+        PrePostPair(
+            user_id=key[0],
+            revision_id=key[1],
+            pre_score=pre[key]["score_percent"],
+            post_score=post[key]["score_percent"],
+            pre_confidence=pre[key]["confidence"],
+            post_confidence=post[key]["confidence"],
+        )
+        for key in sorted(pre.keys() & post.keys())
+    ]

@@ -277,3 +277,31 @@ def test_editor_preview_of_the_quiz_records_nothing(people, make_module, client)
     for q in module.quiz_pool():
         assert escape(q["rationale"]) not in html
     assert not Attempt.objects.exists()
+
+
+def test_pre_and_post_results_are_paired_per_learner_and_revision(
+    people, make_module, client, django_assert_num_queries
+):
+    from training.selectors import pre_post_pairs
+
+    module = make_module(pretest=True, confidence="skill")
+    client.force_login(people.staff)
+    pre, _ = start(client, module, kind="pre")
+    client.post(f"/learn/attempts/{pre.pk}/", {"conf-refer": "2"})  # blank answers: 0%
+    first, _ = start(client, module)
+    client.post(f"/learn/attempts/{first.pk}/", {})  # fails
+    second, _ = start(client, module)
+    client.post(
+        f"/learn/attempts/{second.pk}/", {**correct_answers(second.questions), "conf-refer": "4"}
+    )
+    # Another nurse took only the pre-test: no pair.
+    client.force_login(people.other_staff)
+    lone, _ = start(client, module, kind="pre")
+    client.post(f"/learn/attempts/{lone.pk}/", {})
+    with django_assert_num_queries(1):
+        pairs = pre_post_pairs(module_id=module.pk)
+    assert len(pairs) == 1
+    pair = pairs[0]
+    assert (pair.user_id, pair.revision_id) == (people.staff.pk, module.live_revision_id)
+    assert (pair.pre_score, pair.post_score) == (0, 0)  # the first quiz is the post-test
+    assert pair.pre_confidence == {"refer": 2}
