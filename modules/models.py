@@ -259,6 +259,14 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
                 pool.append(_question(block.id, block.block_type, block.value, None))
         return pool
 
+    @property
+    def question_count(self) -> int:
+        """Questions in the pool, counting each question of a scenario set."""
+        return sum(
+            len(block.value["questions"]) if block.block_type == "scenario" else 1
+            for block in self.quiz
+        )
+
     def quiz_questions(self) -> list[dict]:
         """Every question in authored order, choices unshuffled (for previews and exports)."""
         return self.quiz_pool()

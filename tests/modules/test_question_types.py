@@ -182,3 +182,12 @@ def test_learner_view_never_shows_the_key_for_any_type(pool):
     text = repr(learner_view(pool))
     assert "correct" not in text and "feedback" not in text and "rationale" not in text
     assert "A long night" in text  # the scenario itself is shown
+
+
+def test_module_page_counts_every_question_of_a_scenario_set(site, people, client):
+    from ..conftest import publish_module
+
+    page = publish_module(site.catalogue, SPEC)
+    assert page.question_count == 8 and len(page.quiz) == 7
+    client.force_login(people.staff)
+    assert "quiz of 8 questions" in client.get(page.url).content.decode()
