@@ -352,7 +352,13 @@ def _validate_block(c: _Checker, where: str, block) -> None:
 
 
 def _id(slug: str, *path) -> str:
-    return str(uuid.uuid5(_NAMESPACE, ":".join([slug, *map(str, path)])))
+    """A stable block id for this site: the same file gives the same ids here, but ids cannot
+    be worked out from the public source (they are keyed by the site's secret key), so a choice
+    id never reveals where the author put that choice."""
+    from django.conf import settings
+
+    namespace = uuid.uuid5(_NAMESPACE, settings.SECRET_KEY)
+    return str(uuid.uuid5(namespace, ":".join([slug, *map(str, path)])))
 
 
 def _s(value) -> str:

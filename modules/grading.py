@@ -184,6 +184,19 @@ def learner_view(questions: Sequence[Mapping]) -> list[dict]:
     ]
 
 
+def review_level(*, kind: str, passed: bool | None, rules: Mapping) -> str:
+    """How much of its review an attempt may show, from the rules it started under.
+
+    Pre-tests show the score only (the quiz draws on the same pool). Quizzes follow the
+    module's rule for a failed or a passed attempt.
+    """
+    if kind == "pre":
+        return "score"
+    if passed:
+        return rules.get("review_after_pass", "full")
+    return rules.get("review_after_fail", "right_wrong")
+
+
 def review(
     questions: Sequence[Mapping], answers: Mapping[str, Sequence[str]], *, level: str
 ) -> list[dict]:

@@ -139,7 +139,8 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
         max_length=20,
         choices=REVIEW_LEVELS,
         default="right_wrong",
-        help_text="What a learner sees after an attempt that did not pass.",
+        help_text="What a learner sees after an attempt that did not pass. Note that saying "
+        "whether a true/false answer was right gives that answer away.",
     )
     review_after_pass = models.CharField(
         "review after a passed attempt",
@@ -212,6 +213,10 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
 
     def clean(self):
         super().clean()
+        self.validate_draw()
+
+    def validate_draw(self):
+        """A pool must hold at least as many questions as each attempt draws."""
         standalone = Counter(
             block.value["skill"] for block in self.quiz if block.block_type != "scenario"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.actions.publish_page_revision import PublishPagePermissionError
 from wagtail.images import get_image_model
@@ -84,6 +85,18 @@ def modules_import(
     catalogue = ModuleIndexPage.objects.first()
     if catalogue is None:
         errors.append("There is no module catalogue page; run `manage.py setup_site` first.")
+    if errors:
+        raise SpecError(errors)
+
+    for source, spec in specs:
+        try:
+            TrainingModulePage(**module_fields(spec, image_id=image_id)).validate_draw()
+        except ValidationError as exc:
+            errors.extend(
+                f"{source}: quiz_settings: {message}"
+                for messages in exc.message_dict.values()
+                for message in messages
+            )
     if errors:
         raise SpecError(errors)
 

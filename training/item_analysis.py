@@ -386,14 +386,19 @@ def analysis_attempts(module_id: int) -> QuerySet[Attempt]:
 
 def attempt_rows(attempts: QuerySet[Attempt]) -> list[dict]:
     """The attempts as plain rows for `item_statistics`, with the learner's role and unit:
-    one query."""
-    return list(
-        attempts.order_by("id").values(
-            *ROW_FIELDS,
-            role_id=F("user__staff_profile__role_id"),
-            unit_id=F("user__staff_profile__unit_id"),
-        )
+    one query. Each learner counts once per kind: their first submitted quiz and their first
+    pre-test. Retakes would count the same person several times and, because learners who
+    fail retake most, would crowd the lower 27% and inflate discrimination."""
+    rows = attempts.order_by("submitted_at", "id").values(
+        *ROW_FIELDS,
+        "user_id",
+        role_id=F("user__staff_profile__role_id"),
+        unit_id=F("user__staff_profile__unit_id"),
     )
+    first: dict[tuple[int, str], dict] = {}
+    for row in rows:
+        first.setdefault((row["user_id"], row["kind"]), row)
+    return sorted(first.values(), key=lambda row: row["id"])
 
 
 def item_analysis(

@@ -315,13 +315,23 @@ def pre_post_pairs(*, module_id: int) -> list[PrePostPair]:
     rows = (
         Attempt.objects.filter(module_id=module_id, submitted_at__isnull=False)
         .order_by("submitted_at", "pk")
-        .values("user_id", "revision_id", "kind", "score_percent", "confidence")
+        .values(
+            "user_id",
+            "revision_id",
+            "kind",
+            "score_percent",
+            "confidence",
+            "started_at",
+            "submitted_at",
+        )
     )
     pre: dict[tuple[int, int], dict] = {}
     post: dict[tuple[int, int], dict] = {}
     for row in rows:
         key = (row["user_id"], row["revision_id"])
         (pre if row["kind"] == Attempt.Kind.PRE else post).setdefault(key, row)
+    # A pre-test is only a baseline if it was finished before the quiz began.
+    pre = {k: v for k, v in pre.items() if k in post and v["submitted_at"] <= post[k]["started_at"]}
     return [
         PrePostPair(
             user_id=key[0],

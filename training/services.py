@@ -51,16 +51,40 @@ def _expire_if_due(attempt: Attempt, *, now) -> bool:
     return True
 
 
-@transaction.atomic
 def attempt_start(
     *, user: User, module: TrainingModulePage, kind: str = Attempt.Kind.POST
 ) -> Attempt:
     """Start (or resume) the learner's quiz or pre-test for a module.
 
-    The module's rules decide whether a new attempt may start (pre-test first, the number of
-    attempts, the wait between them). The attempt stores the live revision, the questions it
-    drew (choice order included) and the rules, so later edits never change it.
+    An open attempt whose time ran out is graded first, in its own transaction, and returned
+    (the learner sees its result). Otherwise the module's rules decide whether a new attempt
+    may start (pre-test first, the number of attempts, the wait between them). The attempt
+    stores the live revision, the questions it drew (choice order included) and the rules, so
+    later edits never change it.
     """
+    expired = _close_expired(user=user, module=module, kind=kind)
+    if expired is not None:
+        return expired
+    return _attempt_start(user=user, module=module, kind=kind)
+
+
+@transaction.atomic
+def _close_expired(*, user: User, module: TrainingModulePage, kind: str) -> Attempt | None:
+    if not StaffProfile.objects.filter(user=user, active=True).exists():
+        return None  # _attempt_start refuses with a message
+    now = timezone.now()
+    latest = None
+    open_attempts = Attempt.objects.select_for_update().filter(
+        user=user, module=module, kind=kind, submitted_at__isnull=True
+    )
+    for attempt in open_attempts.order_by("started_at"):
+        if _expire_if_due(attempt, now=now):
+            latest = attempt
+    return latest
+
+
+@transaction.atomic
+def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Attempt:
     # Lock the learner's profile row so that two clicks on "Start" cannot make two attempts.
     profile = StaffProfile.objects.select_for_update().filter(user=user, active=True).first()
     if profile is None:
@@ -70,15 +94,20 @@ def attempt_start(
     module = TrainingModulePage.objects.get(pk=module.pk)  # live content, not a stale copy
     now = timezone.now()
     mine = Attempt.objects.filter(user=user, module=module, kind=kind)
-    for open_attempt in mine.filter(submitted_at__isnull=True).order_by("-started_at"):
-        if not _expire_if_due(open_attempt, now=now):
-            return open_attempt
+    unfinished = mine.filter(submitted_at__isnull=True).order_by("-started_at").first()
+    if unfinished is not None:
+        return unfinished
 
     if kind == Attempt.Kind.PRE:
         if not module.pretest:
             raise ValidationError("This module has no pre-test.")
         if mine.filter(revision_id=module.live_revision_id, submitted_at__isnull=False).exists():
             raise ValidationError("You have already taken this module's pre-test.")
+        if Attempt.objects.filter(user=user, module=module, kind=Attempt.Kind.POST).exists():
+            raise ValidationError(
+                "The pre-test measures what you knew before the lessons, so it is only "
+                "offered before your first attempt at the quiz."
+            )
     else:
         if Completion.objects.filter(user=user, module=module).exists():
             raise ValidationError("You have already passed this module.")
@@ -198,6 +227,8 @@ def attempt_save(
     attempt = _open_attempt_for_update(attempt_id, user)
     if attempt.is_submitted:
         raise AlreadySubmitted("This attempt has already been submitted.")
+    if not StaffProfile.objects.filter(user=user, active=True).exists():
+        raise ValidationError("Only active staff members can save quiz answers.")
     if _expire_if_due(attempt, now=timezone.now()):
         raise ValidationError("Time ran out before these answers arrived; the attempt is graded.")
     try:
@@ -248,7 +279,8 @@ def _grade(attempt: Attempt, answers, confidence, *, now, actor) -> None:
     attempt.submitted_at = now
     attempt.full_clean()
     _stamp(attempt, actor).save()
-    if attempt.passed:
+    active = StaffProfile.objects.filter(user_id=attempt.user_id, active=True).exists()
+    if attempt.passed and active:
         completion_record(attempt=attempt, actor=actor)
 
 

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.images import get_image_model
 
-from modules.grading import learner_view, review
+from modules.grading import learner_view, review, review_level
 from modules.models import TrainingModulePage
 
 from . import access, selectors, services
@@ -54,6 +54,7 @@ def attempt_start(request, module_id: int):
 def attempt_detail(request, pk: int):
     """The quiz while the attempt is open; the result once it has been graded."""
     attempt = get_object_or_404(Attempt.objects.select_related("module"), pk=pk, user=request.user)
+    _require_staff(request)
     if request.method == "POST":
         return _attempt_post(request, attempt)
     if not attempt.is_submitted and services.attempt_close_if_expired(
@@ -63,10 +64,7 @@ def attempt_detail(request, pk: int):
         return redirect("training:attempt", pk=attempt.pk)
     if not attempt.is_submitted:
         return render(request, "training/quiz.html", _quiz_context(attempt))
-    level = "score"
-    if attempt.kind == Attempt.Kind.POST:
-        rule = "review_after_pass" if attempt.passed else "review_after_fail"
-        level = attempt.rules.get(rule, "right_wrong" if not attempt.passed else "full")
+    level = review_level(kind=attempt.kind, passed=attempt.passed, rules=attempt.rules)
     items = review(attempt.questions, attempt.answers or {}, level=level)
     return render(
         request,

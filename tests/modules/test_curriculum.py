@@ -394,3 +394,44 @@ def test_quiz_settings_are_validated():
     assert "x.yaml: quiz_settings: 'colour' is not a field of this schema." in errors
     assert "x.yaml: quiz_settings: 'max_attempts' must be a whole number from 0 to 100." in errors
     assert any("'confidence' must be one of none, question, skill." in e for e in errors)
+
+
+@pytest.mark.django_db
+def test_a_file_drawing_more_than_its_pool_is_refused(site, tmp_path):
+    spec = dict(load_file(SAMPLE), quiz_settings={"draw_count": 50})
+    with pytest.raises(CommandError, match="draw.yaml: quiz_settings: The pool has 10 questions"):
+        _import(_write(tmp_path, "draw.yaml", spec))
+    assert not TrainingModulePage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_data_migration_gives_old_questions_their_kind(site):
+    """Questions stored before question types had no `kind`; two correct choices meant
+    multiple-answer. The migration records that in the page and in its revisions."""
+    import importlib
+    import json
+
+    from django.apps import apps
+
+    from modules.grading import validate_quiz
+
+    _import(SAMPLE)
+    page = TrainingModulePage.objects.get()
+    raw = page.quiz.raw_data
+    for block in raw:
+        block["value"].pop("kind", None)
+    TrainingModulePage.objects.filter(pk=page.pk).update(quiz=json.dumps(list(raw)))
+    revision = page.live_revision
+    revision.content["quiz"] = json.dumps(list(raw))
+    revision.save(update_fields=["content"])
+    with pytest.raises(Exception, match="single-answer but has 2 correct"):
+        validate_quiz(TrainingModulePage.objects.get().quiz_pool())
+
+    migration = importlib.import_module("modules.migrations.0003_question_kind_from_answer_key")
+    migration.forwards(apps, None)
+    migration.forwards(apps, None)  # idempotent
+
+    page = TrainingModulePage.objects.get()
+    validate_quiz(page.quiz_pool())
+    validate_quiz(page.live_revision.as_object().quiz_pool())
+    assert [q["kind"] for q in page.quiz_pool()].count("multiple") == 2

@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -276,6 +277,8 @@ def test_editor_preview_of_the_quiz_records_nothing(people, make_module, client)
     assert "disabled" in html and 'name="conf-' in html
     for q in module.quiz_pool():
         assert escape(q["rationale"]) not in html
+        assert not any(escape(c["feedback"]) in html for c in q["choices"])
+    assert "(best answer)" not in html and "correct" not in html.lower()
     assert not Attempt.objects.exists()
 
 
@@ -305,3 +308,95 @@ def test_pre_and_post_results_are_paired_per_learner_and_revision(
     assert (pair.user_id, pair.revision_id) == (people.staff.pk, module.live_revision_id)
     assert (pair.pre_score, pair.post_score) == (0, 0)  # the first quiz is the post-test
     assert pair.pre_confidence == {"refer": 2}
+
+
+def test_expired_attempt_found_by_the_start_button_is_graded_and_shown(people, make_module, client):
+    """Regression: grading a timed-out attempt must not be undone by the start rules."""
+    module = make_module(time_limit_minutes=10, attempt_wait_minutes=60)
+    client.force_login(people.staff)
+    attempt, _ = start(client, module)
+    client.post(
+        f"/learn/attempts/{attempt.pk}/", {**correct_answers(attempt.questions), "action": "save"}
+    )
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    again, response = start(client, module)  # "Resume the quiz" after the time ran out
+    assert again.pk == attempt.pk
+    again.refresh_from_db()
+    assert again.timed_out and again.passed
+    assert Completion.objects.get().attempt_id == attempt.pk
+    assert "Your result" in response.content.decode()
+
+
+def test_expired_pre_test_is_graded_and_the_quiz_opens(people, make_module, client):
+    module = make_module(pretest=True, time_limit_minutes=5)
+    client.force_login(people.staff)
+    pre, _ = start(client, module, kind="pre")
+    Attempt.objects.filter(pk=pre.pk).update(
+        deadline=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    again, _ = start(client, module, kind="pre")
+    assert again.pk == pre.pk
+    again.refresh_from_db()
+    assert again.is_submitted and again.timed_out
+    post, _ = start(client, module)
+    assert post is not None and post.kind == "post"
+
+
+def test_deactivated_learner_cannot_save_or_finish_by_timing_out(people, make_module, client):
+    from training import services
+
+    module = make_module(time_limit_minutes=5)
+    client.force_login(people.staff)
+    attempt, _ = start(client, module)
+    people.staff.staff_profile.active = False
+    people.staff.staff_profile.save()
+    with pytest.raises(ValidationError, match="Only active staff"):
+        services.attempt_save(attempt_id=attempt.pk, user=people.staff, answers={}, confidence=None)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    Attempt.objects.filter(pk=attempt.pk).update(
+        answers={k[2:]: v for k, v in correct_answers(attempt.questions).items()}
+    )
+    services.attempt_close_if_expired(attempt_id=attempt.pk, user=people.staff)
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.passed
+    assert not Completion.objects.exists()  # graded for the record, but no completion
+
+
+def test_no_pre_test_once_the_quiz_was_attempted(people, make_module, client):
+    module = make_module(pretest=True)
+    client.force_login(people.staff)
+    pre, _ = start(client, module, kind="pre")
+    client.post(f"/learn/attempts/{pre.pk}/", {})
+    post, _ = start(client, module)
+    # The module is republished: a new revision would allow another pre-test, but not now.
+    page = TrainingModulePage.objects.get(pk=module.pk)
+    page.save_revision().publish()
+    again, response = start(client, module, kind="pre")
+    assert again is None and "only offered before your first attempt" in response.content.decode()
+
+
+def test_a_pre_test_finished_after_the_quiz_began_is_not_paired(people, make_module):
+    from training.selectors import pre_post_pairs
+
+    module = make_module(pretest=True)
+    now = timezone.now()
+    base = {
+        "user": people.staff,
+        "module": module,
+        "revision_id": module.live_revision_id,
+        "questions": [],
+        "pass_mark": 80,
+        "score_percent": 50,
+    }
+    Attempt.objects.create(kind="post", started_at=now, submitted_at=now, **base)
+    Attempt.objects.create(
+        kind="pre",
+        started_at=now + datetime.timedelta(minutes=1),
+        submitted_at=now + datetime.timedelta(minutes=2),
+        **base,
+    )
+    assert pre_post_pairs(module_id=module.pk) == []

@@ -486,7 +486,8 @@ def test_filters_by_role_unit_and_revision(example, people, learners, login):
     example.refresh_from_db()
     for profile in learners[:2]:
         make_attempt(profile.user, example, {"q1": ["b"], "q2": ["z"], "q3": ["f"]})
-    assert responses_in_csv(client, example, "")["q1"] == 12
+    # L1 and L2 retook the quiz on the new revision; unfiltered, each learner counts once.
+    assert responses_in_csv(client, example, "")["q1"] == 10
     assert responses_in_csv(client, example, f"revision={example.live_revision_id}") == {
         "q1": 2,
         "q2": 2,
@@ -498,7 +499,8 @@ def test_filters_by_role_unit_and_revision(example, people, learners, login):
     html = client.get(url(example, f"?revision={example.live_revision_id}")).content.decode()
     assert "Based on 2 submitted quiz attempts" in html and "(live)" in html
     html = squash(client.get(url(example, f"?unit={people.nicu.pk}")).content.decode())
-    assert "Based on 7 submitted quiz attempts and 4 pre-tests matching the filters" in html
+    # NICU: L1-L5 once each (the retakes of L1 and L2 are not counted again), 4 pre-tests.
+    assert "Based on 5 submitted quiz attempts and 4 pre-tests matching the filters" in html
 
 
 def test_filtering_in_place_returns_the_results_fragment(example, people, login):
@@ -578,4 +580,25 @@ def test_selector_is_one_query(module, learners, django_assert_num_queries):
     _grow(module, learners, 50)
     with django_assert_num_queries(1):
         analysis = item_analysis(module=module, role_id=learners[0].role_id)
-    assert analysis.attempts + analysis.pre_attempts == 25
+    # Each learner counts once per kind (their first submitted quiz and first pre-test).
+    learners_by_kind = set(
+        Attempt.objects.filter(
+            module=module, submitted_at__isnull=False, user__staff_profile__role=learners[0].role
+        ).values_list("user_id", "kind")
+    )
+    assert analysis.attempts == sum(1 for _, kind in learners_by_kind if kind == "post")
+    assert analysis.pre_attempts == sum(1 for _, kind in learners_by_kind if kind == "pre")
+    assert analysis.attempts + analysis.pre_attempts < 25  # retakes were left out
+
+
+def test_retakes_count_once_per_learner(module, learners):
+    """A learner who fails and retakes is one examinee, counted by their first attempt."""
+    wrong = {"q1": ["b"], "q2": ["z"], "q3": ["f"]}
+    right = {"q1": ["a"], "q2": ["x", "y"], "q3": ["t"]}
+    make_attempt(learners[0].user, module, wrong)
+    make_attempt(learners[0].user, module, right)  # the retake
+    make_attempt(learners[1].user, module, right)
+    analysis = item_analysis(module=module)
+    assert analysis.attempts == 2
+    assert by_id(analysis)["q1"].responses == 2
+    assert by_id(analysis)["q1"].facility_percent == 50
