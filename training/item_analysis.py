@@ -43,13 +43,7 @@ from fractions import Fraction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.html import strip_tags
 
-from modules.grading import (
-    AnswerError,
-    QuestionResult,
-    QuizError,
-    grade,
-    is_multiple_answer,
-)
+from modules.grading import QuestionResult, correct_ids, is_multiple_answer
 from modules.models import TrainingModulePage
 
 from .models import Attempt
@@ -203,37 +197,68 @@ class _Question:
 # --- grading ---------------------------------------------------------------------------------
 
 
-def _usable_answers(questions: Sequence[Mapping], answers: Mapping) -> dict[str, list[str]]:
-    """Drop whatever in stored answers does not fit the snapshot, so one malformed row
-    (which the services never write) cannot take down the report."""
-    by_id = {q["id"]: q for q in questions}
-    clean = {}
-    for qid, picked in answers.items():
-        question = by_id.get(qid)
-        if question is None or isinstance(picked, str):
-            continue
-        ids = {c["id"] for c in question["choices"]}
-        picked = list(dict.fromkeys(p for p in picked if p in ids))
-        if len(picked) > 1 and not is_multiple_answer(question):
-            continue
-        clean[qid] = picked
-    return clean
+_UNGRADABLE = object()
 
 
-def _graded(row: Mapping) -> tuple[dict[str, QuestionResult], Fraction] | None:
-    """Each drawn question's result, and the attempt's score (points / questions drawn)."""
+def _question_key(question: Mapping):
+    """(correct ids, choice ids, scoring, multiple) for a stored question, or _UNGRADABLE."""
+    correct = correct_ids(question)
+    choices = frozenset(c["id"] for c in question["choices"])
+    multiple = is_multiple_answer(question)
+    if not correct or len(choices) < 2 or (len(correct) > 1 and not multiple):
+        return _UNGRADABLE
+    scoring = question.get("scoring", "all_or_nothing") if multiple else "all_or_nothing"
+    return correct, choices, scoring, multiple
+
+
+def _graded(
+    row: Mapping, keys: dict | None = None
+) -> tuple[dict[str, QuestionResult], Fraction] | None:
+    """Each drawn question's result, and the attempt's score (points / questions drawn).
+
+    Grades as modules.grading does. The answer key of a question is worked out once per
+    revision (`keys` is shared across rows): attempts drawn from one revision share it.
+    Whatever in the stored answers does not fit the snapshot is dropped, so one malformed row
+    (which the services never write) cannot take down the report.
+    """
     questions = row["questions"] or []
-    answers = row.get("answers") or {}
-    try:
-        try:
-            result = grade(questions, answers, 0)
-        except AnswerError:
-            result = grade(questions, _usable_answers(questions, answers), 0)
-    except QuizError:
+    if not questions:
         return None
+    keys = {} if keys is None else keys
+    answers = row.get("answers") or {}
+    results = {}
+    for question in questions:
+        revision_id = row.get("revision_id")
+        memo = (revision_id, question["id"])
+        key = keys.get(memo) if revision_id is not None else None
+        if key is None:
+            key = _question_key(question)
+            if revision_id is not None:
+                keys[memo] = key
+        if key is _UNGRADABLE:
+            return None
+        correct, choices, scoring, multiple = key
+        picked = answers.get(question["id"]) or ()
+        selected = (
+            frozenset(p for p in picked if p in choices)
+            if not isinstance(picked, str)
+            else frozenset()
+        )
+        if len(selected) > 1 and not multiple:
+            selected = frozenset()
+        results[question["id"]] = QuestionResult(
+            question_id=question["id"],
+            selected=selected,
+            correct_ids=correct,
+            choice_ids=choices,
+            scoring=scoring,
+        )
     points = row.get("points")
-    points = Fraction(points) if points is not None else result.points
-    return {r.question_id: r for r in result.results}, points / len(questions)
+    if points is not None:
+        points = Fraction(points)
+    else:
+        points = sum((r.credit for r in results.values()), Fraction(0))
+    return results, points / len(questions)
 
 
 def _group_size(n: int) -> int:
@@ -260,8 +285,9 @@ def item_statistics(rows: Iterable[Mapping], *, pool: Sequence[Mapping] = ()) ->
     post: list[tuple[int, dict[str, QuestionResult], Fraction]] = []
     pre_attempts = skipped = 0
 
+    keys: dict = {}
     for row in sorted(rows, key=lambda r: r["id"]):
-        graded = _graded(row)
+        graded = _graded(row, keys)
         if graded is None:
             skipped += 1
             continue
