@@ -215,7 +215,7 @@ def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMa
             for p in staff
         }
         module_ids = {m for due in person_due.values() for m in due}
-        columns = sorted((modules[m] for m in module_ids), key=lambda m: m.title)
+        columns = sorted((modules[m] for m in module_ids), key=lambda m: m.path)  # catalogue order
         matrix = UnitMatrix(unit=unit, modules=columns, rows=[])
         by_status: dict[str, int] = defaultdict(int)
         for p in staff:

@@ -158,3 +158,12 @@ def test_query_count_does_not_grow_with_data(people, site, module, login, who, u
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
     # A fixed ceiling too: Wagtail's routing of a page URL alone takes ~8 (one per tree level).
     assert large <= 25
+
+
+def test_matrix_columns_follow_the_catalogue_order(people, site, module, login):
+    later = publish_module(site.catalogue, dict(SAMPLE_SPEC, slug="a-first-title", title="A title"))
+    requirement = ModuleRequirement.objects.create(module=later, due_days=30)
+    requirement.roles.set([people.nurse_role])
+    rows = csv_rows(login(people.manager).get(f"/reports/units/{people.nicu.pk}/export.csv"))
+    # "A title" sorts first alphabetically but comes second in the catalogue.
+    assert rows[0][4] == f"{module.title} – status" and rows[0][6] == "A title – status"
