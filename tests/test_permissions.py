@@ -72,6 +72,13 @@ CASES = [
         [302, 302, 302, 200, 200, 200, 302],
     ),
     ("/admin/reports/item-analysis/999999/", "get", [302, 302, 302, 404, 404, 404, 302]),
+    # HR import: admins (and holders of training.import_staff); the others get Wagtail's
+    # refusal (leads and educators back to the dashboard, non-admin users to the login).
+    ("/admin/staff-import/", "get", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/staff-import/", "post", [302, 302, 302, 302, 302, 200, 302]),
+    # Confirm is POST only; without a current preview an admin is sent back to the upload.
+    ("/admin/staff-import/confirm/", "get", [302, 302, 302, 302, 302, 405, 302]),
+    ("/admin/staff-import/confirm/", "post", [302, 302, 302, 302, 302, 302, 302]),
 ]
 
 

@@ -71,6 +71,10 @@ class StaffProfile(models.Model):
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
+        permissions = [
+            # The HR import page in the Wagtail admin (superusers have it anyway).
+            ("import_staff", "Can import staff from an HR file"),
+        ]
 
     def __str__(self):
         return f"{self.full_name} ({self.employee_id})"

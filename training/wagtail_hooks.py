@@ -4,6 +4,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
 from .admin_reports import ItemAnalysisIndexView, ItemAnalysisView, can_view_item_analysis
+from .admin_staff_import import StaffImportConfirmView, StaffImportView, can_import_staff
 from .viewsets import TrainingViewSetGroup
 
 register_snippet(TrainingViewSetGroup)
@@ -44,4 +45,31 @@ def register_item_analysis_menu_item():
         name="item-analysis",
         icon_name="list-ol",
         order=1300,
+    )
+
+
+staff_import_urls = [
+    path("", StaffImportView.as_view(), name="index"),
+    path("confirm/", StaffImportConfirmView.as_view(), name="confirm"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_staff_import_urls():
+    return [path("staff-import/", include((staff_import_urls, "training_staff_import")))]
+
+
+class StaffImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_import_staff(request.user)
+
+
+@hooks.register("register_settings_menu_item")
+def register_staff_import_menu_item():
+    return StaffImportMenuItem(
+        "Import staff (HR)",
+        reverse("training_staff_import:index"),
+        name="staff-import",
+        icon_name="upload",
+        order=700,
     )
