@@ -42,6 +42,13 @@ def is_multiple_answer(question: Mapping) -> bool:
     return kind == "multiple"
 
 
+def scoring_rule(question: Mapping) -> str:
+    """Partial credit applies only to multiple-answer questions that ask for it."""
+    if is_multiple_answer(question):
+        return question.get("scoring", "all_or_nothing")
+    return "all_or_nothing"
+
+
 def validate_quiz(questions: Sequence[Mapping]) -> None:
     """Every question needs two or more choices and a correct choice (exactly one unless it
     is a multiple-answer question); otherwise grading would not be fair."""
@@ -66,6 +73,16 @@ class QuestionResult:
     correct_ids: frozenset[str]
     choice_ids: frozenset[str]
     scoring: str = "all_or_nothing"
+
+    @classmethod
+    def of(cls, question: Mapping, selected: frozenset[str]) -> QuestionResult:
+        return cls(
+            question_id=question["id"],
+            selected=selected,
+            correct_ids=correct_ids(question),
+            choice_ids=frozenset(c["id"] for c in question["choices"]),
+            scoring=scoring_rule(question),
+        )
 
     @property
     def answered(self) -> bool:
@@ -150,18 +167,7 @@ def grade(
     """
     validate_quiz(questions)
     clean = validate_answers(questions, answers)
-    results = tuple(
-        QuestionResult(
-            question_id=q["id"],
-            selected=clean.get(q["id"], frozenset()),
-            correct_ids=correct_ids(q),
-            choice_ids=frozenset(c["id"] for c in q["choices"]),
-            scoring=q.get("scoring", "all_or_nothing")
-            if is_multiple_answer(q)
-            else "all_or_nothing",
-        )
-        for q in questions
-    )
+    results = tuple(QuestionResult.of(q, clean.get(q["id"], frozenset())) for q in questions)
     return GradeResult(results=results, pass_mark=pass_mark)
 
 
@@ -215,15 +221,7 @@ def review(
     out = []
     for number, q in enumerate(questions, start=1):
         picked = frozenset(answers.get(q["id"], ()))
-        result = QuestionResult(
-            question_id=q["id"],
-            selected=picked,
-            correct_ids=correct_ids(q),
-            choice_ids=frozenset(c["id"] for c in q["choices"]),
-            scoring=q.get("scoring", "all_or_nothing")
-            if is_multiple_answer(q)
-            else "all_or_nothing",
-        )
+        result = QuestionResult.of(q, picked)
         out.append(
             {
                 "number": number,

@@ -43,7 +43,7 @@ from fractions import Fraction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.html import strip_tags
 
-from modules.grading import QuestionResult, correct_ids, is_multiple_answer
+from modules.grading import QuestionResult, correct_ids, is_multiple_answer, scoring_rule
 from modules.models import TrainingModulePage
 
 from .models import Attempt
@@ -207,8 +207,7 @@ def _question_key(question: Mapping):
     multiple = is_multiple_answer(question)
     if not correct or len(choices) < 2 or (len(correct) > 1 and not multiple):
         return _UNGRADABLE
-    scoring = question.get("scoring", "all_or_nothing") if multiple else "all_or_nothing"
-    return correct, choices, scoring, multiple
+    return correct, choices, scoring_rule(question), multiple
 
 
 def _graded(
