@@ -272,10 +272,6 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
             for block in self.quiz
         )
 
-    def quiz_questions(self) -> list[dict]:
-        """Every question in authored order, choices unshuffled (for previews and exports)."""
-        return self.quiz_pool()
-
     def serve_preview(self, request, mode_name):
         if mode_name == "quiz":
             questions = learner_view(

@@ -28,7 +28,7 @@ from modules.models import TrainingModulePage
 
 from . import item_analysis
 from .models import Attempt, Role, Unit
-from .views import spreadsheet_safe
+from .spreadsheets import spreadsheet_safe
 
 VIEW_ITEM_ANALYSIS = "training.view_item_analysis"
 

@@ -357,9 +357,7 @@ def _staff_import_write(work: ImportWork, *, actor: User | None) -> None:
     """Bulk writes: a fixed number of queries for any number of people, plus a few per unit
     whose managers change. The objects were full_clean()ed when the plan was made."""
     if work.new_users:
-        User.objects.bulk_create(work.new_users)
-        for profile in work.new_profiles:
-            profile.user = profile.user  # the user's new primary key
+        User.objects.bulk_create(work.new_users)  # bulk_create below copies the new keys
         bulk_create_with_history(
             work.new_profiles,
             StaffProfile,

@@ -19,6 +19,7 @@ from modules.models import TrainingModulePage
 
 from . import access, selectors, services
 from .models import Attempt, Status
+from .spreadsheets import Echo, spreadsheet_safe
 
 
 def _require_staff(request):
@@ -166,22 +167,6 @@ def report_unit(request, unit_id: int):
     return render(request, "training/reports/unit.html", {"matrix": matrix})
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def spreadsheet_safe(value) -> str:
-    """Neutralise values a spreadsheet would run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text and (text[0] in FORMULA_PREFIXES or ord(text[0]) < 32):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _matrix_csv_rows(matrix: selectors.UnitMatrix):
     header = ["Unit", "Employee ID", "Name", "Role"]
     for module in matrix.modules:
@@ -207,7 +192,7 @@ def _matrix_csv_rows(matrix: selectors.UnitMatrix):
 @login_required
 def report_unit_csv(request, unit_id: int):
     matrix = _unit_matrix(request, unit_id)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     rows = (
         writer.writerow([spreadsheet_safe(v) for v in line]) for line in _matrix_csv_rows(matrix)
     )

@@ -129,7 +129,7 @@ def test_changed_content_is_one_new_revision_of_the_same_page(site, tmp_path):
     page.refresh_from_db()
     assert TrainingModulePage.objects.count() == 1
     assert page.revisions.count() == revisions + 1
-    assert page.quiz_questions()[0]["rationale"] == "A revised rationale (AAP 2021)."
+    assert page.quiz_pool()[0]["rationale"] == "A revised rationale (AAP 2021)."
     assert "unchanged" in _import(changed)
     assert page.revisions.count() == revisions + 1
 
@@ -177,7 +177,7 @@ def test_a_module_authored_in_the_editor_exports_and_moves_to_another_site(
     copy = TrainingModulePage.objects.get(slug="editor-module-copy")
     original = TrainingModulePage.objects.get(slug="editor-module")
     assert module_spec(copy) == dict(module_spec(original), slug="editor-module-copy")
-    assert copy.quiz_questions()[1]["choices"][1]["correct"] is True
+    assert copy.quiz_pool()[1]["choices"][1]["correct"] is True
 
 
 @pytest.mark.django_db

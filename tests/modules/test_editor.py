@@ -120,7 +120,7 @@ def test_educator_submits_a_module_with_a_quiz_and_the_lead_approves_it(people, 
     assert not page.live and page.live_revision_id is None
     assert page.workflow_in_progress
     assert page.current_workflow_task.name == "Education lead approval"
-    questions = page.get_latest_revision_as_object().quiz_questions()
+    questions = page.get_latest_revision_as_object().quiz_pool()
     assert [len(q["choices"]) for q in questions] == [2, 3]
     assert [c["correct"] for c in questions[1]["choices"]] == [True, True, False]
     assert all(c["id"] for q in questions for c in q["choices"])
@@ -139,7 +139,7 @@ def test_educator_submits_a_module_with_a_quiz_and_the_lead_approves_it(people, 
     assert PageLogEntry.objects.filter(
         page=page, action="wagtail.publish", user=people.lead
     ).exists()
-    questions = page.quiz_questions()
+    questions = page.quiz_pool()
     assert [len(q["choices"]) for q in questions] == [2, 3]
     # A learner can open it.
     client.force_login(people.staff)
