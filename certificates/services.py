@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from wagtail.models import Site
 
 from cms.models import OrganisationSettings
 
@@ -14,8 +13,7 @@ from .rendering import render_certificate_pdf
 
 
 def _organisation() -> OrganisationSettings:
-    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-    return OrganisationSettings.for_site(site)
+    return OrganisationSettings.for_default_site()
 
 
 @transaction.atomic

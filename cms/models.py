@@ -1,10 +1,13 @@
 """The site shell: the home page and site-wide settings read by every app."""
 
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 
 class HomePage(Page):
@@ -33,6 +36,18 @@ class OrganisationSettings(BaseSiteSetting):
         blank=True, help_text="Staff well-being or employee assistance resources."
     )
     staff_support_label = models.CharField(max_length=100, blank=True, default="Support for you")
+    due_soon_days = models.PositiveSmallIntegerField(
+        "due soon window (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Training shows as due soon, and staff get a reminder, this many days "
+        "before it is due. Renewal of a recurring requirement opens at the same time.",
+    )
+    reminders_enabled = models.BooleanField(
+        "send reminder emails",
+        default=True,
+        help_text="Due-soon and overdue emails to staff, and a weekly digest to unit managers.",
+    )
 
     panels = [
         FieldPanel("organisation_name"),
@@ -48,7 +63,18 @@ class OrganisationSettings(BaseSiteSetting):
             [FieldPanel("staff_support_url"), FieldPanel("staff_support_label")],
             heading="Staff support",
         ),
+        MultiFieldPanel(
+            [FieldPanel("due_soon_days"), FieldPanel("reminders_enabled")],
+            heading="Due dates and reminders",
+        ),
     ]
 
     class Meta:
         verbose_name = "organisation"
+
+    @classmethod
+    def for_default_site(cls) -> OrganisationSettings:
+        """The settings of the default site, for work done outside a request (tasks,
+        commands). Unsaved defaults when no site exists yet."""
+        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+        return cls.for_site(site) if site is not None else cls()

@@ -32,10 +32,14 @@ REVIEW_WORKFLOW = "Module review"
 GROUP_PERMISSIONS = {
     EDUCATORS: [
         ("wagtailadmin", "access_admin"),
-        ("training", "add_modulerequirement"),
-        ("training", "change_modulerequirement"),
-        ("training", "delete_modulerequirement"),
-        ("training", "view_modulerequirement"),
+        ("training", "add_requirement"),
+        ("training", "change_requirement"),
+        ("training", "delete_requirement"),
+        ("training", "view_requirement"),
+        ("training", "add_moduleset"),
+        ("training", "change_moduleset"),
+        ("training", "delete_moduleset"),
+        ("training", "view_moduleset"),
         ("training", "view_role"),
         ("training", "view_unit"),
         ("training", "view_item_analysis"),
@@ -43,7 +47,8 @@ GROUP_PERMISSIONS = {
     EDUCATION_LEADS: [
         ("wagtailadmin", "access_admin"),
         ("training", "view_all_reports"),
-        ("training", "view_modulerequirement"),
+        ("training", "view_requirement"),
+        ("training", "view_moduleset"),
         ("training", "view_role"),
         ("training", "view_unit"),
         ("training", "view_staffprofile"),

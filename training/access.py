@@ -37,6 +37,15 @@ def can_view_learner_records(viewer: User | AnonymousUser, learner_id: int) -> b
     return StaffProfile.objects.filter(user_id=learner_id, unit__managers=viewer).exists()
 
 
+def can_manage_assignment(user: User | AnonymousUser, assignment) -> bool:
+    """Exempt or extend: a manager of the person's unit now, or an admin."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return StaffProfile.objects.filter(user_id=assignment.user_id, unit__managers=user).exists()
+
+
 def staff_profile(user: User | AnonymousUser) -> StaffProfile | None:
     """The user's active staff profile, looked up once per user object (one request)."""
     if not user.is_authenticated:

@@ -6,3 +6,17 @@ class TrainingConfig(AppConfig):
 
     name = "training"
     verbose_name = "Training records"
+
+    def ready(self):
+        from wagtail.signals import page_published, page_unpublished
+
+        from modules.models import TrainingModulePage
+
+        from . import receivers
+
+        page_published.connect(
+            receivers.module_published, sender=TrainingModulePage, dispatch_uid="attune-pub"
+        )
+        page_unpublished.connect(
+            receivers.module_unpublished, sender=TrainingModulePage, dispatch_uid="attune-unpub"
+        )

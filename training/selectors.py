@@ -8,90 +8,64 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Min, QuerySet
+from django.db.models import Q, QuerySet
 
+from cms.models import OrganisationSettings
 from modules.models import TrainingModulePage
 
-from . import access
-from .models import Attempt, Completion, ModuleRequirement, StaffProfile, Status, Unit
+from . import access, schedule
+from .models import (
+    Assignment,
+    Attempt,
+    Completion,
+    ModuleSet,
+    Requirement,
+    StaffProfile,
+    Status,
+    Unit,
+)
 
 
-def assignment_status(
-    *,
-    due_date: datetime.date,
-    completed_on: datetime.date | None,
-    started: bool,
-    today: datetime.date,
-) -> Status:
-    if completed_on is not None:
-        return Status.PASSED
-    if today > due_date:
-        return Status.OVERDUE
-    return Status.IN_PROGRESS if started else Status.NOT_STARTED
+def due_soon_days() -> int:
+    """The site's "due soon" window (one query; settings are per site)."""
+    return OrganisationSettings.for_default_site().due_soon_days
 
 
-@dataclass(frozen=True)
-class _Req:
-    module_id: int
-    role_ids: frozenset[int]
-    unit_ids: frozenset[int]  # empty: every unit
-    due_days: int
-    effective_from: datetime.date
-
-    def applies_to(self, role_id: int, unit_id: int) -> bool:
-        return role_id in self.role_ids and (not self.unit_ids or unit_id in self.unit_ids)
-
-    def due_date_for(self, start_date: datetime.date) -> datetime.date:
-        return max(start_date, self.effective_from) + datetime.timedelta(days=self.due_days)
-
-
-def _live_requirements() -> tuple[list[_Req], dict[int, TrainingModulePage]]:
-    """All requirements on published modules, with their modules (3 queries)."""
-    reqs = (
-        ModuleRequirement.objects.filter(module__live=True)
-        .select_related("module")
-        .prefetch_related("roles", "units")
-    )
-    modules: dict[int, TrainingModulePage] = {}
-    out = []
-    for r in reqs:
-        modules[r.module_id] = r.module
-        out.append(
-            _Req(
-                module_id=r.module_id,
-                role_ids=frozenset(x.pk for x in r.roles.all()),
-                unit_ids=frozenset(x.pk for x in r.units.all()),
-                due_days=r.due_days,
-                effective_from=r.effective_from,
-            )
-        )
-    return out, modules
+def _module_ids_by_requirement(requirement_ids) -> dict[int, list[int]]:
+    """Requirement id -> its published module ids in catalogue order (one query)."""
+    out: dict[int, list[int]] = defaultdict(list)
+    single = Requirement.objects.filter(
+        pk__in=requirement_ids, module__isnull=False, module__live=True
+    ).values_list("pk", "module_id", "module__path")
+    via_set = ModuleSet.modules.through.objects.filter(
+        moduleset__requirements__in=requirement_ids, trainingmodulepage__live=True
+    ).values_list("moduleset__requirements", "trainingmodulepage_id", "trainingmodulepage__path")
+    for req_id, module_id, _path in sorted([*single, *via_set], key=lambda x: x[2]):
+        out[req_id].append(module_id)
+    return out
 
 
-def _due_dates(
-    reqs: Iterable[_Req], *, role_id: int, unit_id: int, start_date: datetime.date
-) -> dict[int, datetime.date]:
-    """Module id -> earliest due date for a person with this role, unit and start date."""
-    due: dict[int, datetime.date] = {}
-    for r in reqs:
-        if r.applies_to(role_id, unit_id):
-            d = r.due_date_for(start_date)
-            if r.module_id not in due or d < due[r.module_id]:
-                due[r.module_id] = d
-    return due
+def _started(attempts, counts_from) -> bool:
+    return any(counts_from is None or started > counts_from for started in attempts)
 
 
 @dataclass
 class DashboardRow:
-    module: TrainingModulePage
-    due_date: datetime.date
+    assignment: Assignment
+    requirement: Requirement
+    modules: list[TrainingModulePage]
     status: Status
+    due_date: datetime.date
     completed_on: datetime.date | None
+    valid_until: datetime.date | None
     completion_id: int | None
     attempt_in_progress_id: int | None
+
+    @property
+    def module(self) -> TrainingModulePage | None:
+        return self.modules[0] if self.modules else None
 
 
 @dataclass
@@ -101,45 +75,60 @@ class LearnerDashboard:
     counts: dict[str, int]
 
 
+ORDER = [
+    Status.OVERDUE,
+    Status.EXPIRED,
+    Status.DUE_SOON,
+    Status.IN_PROGRESS,
+    Status.NOT_STARTED,
+    Status.COMPLETED,
+    Status.EXEMPT,
+]
+
+
 def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
-    """My required modules with due date and status. Fixed queries (6)."""
+    """My current assignments with due date and status, most urgent first. Fixed queries."""
     profile = access.staff_profile(user)
     if profile is None:
         return LearnerDashboard(profile=None, rows=[], counts={})
-    reqs, modules = _live_requirements()
-    due = _due_dates(
-        reqs, role_id=profile.role_id, unit_id=profile.unit_id, start_date=profile.start_date
+    window = due_soon_days()
+    assignments = list(
+        Assignment.objects.filter(user=user, current=True).select_related(
+            "requirement", "requirement__module", "requirement__module_set"
+        )
     )
-    completions = {
-        c.module_id: c for c in Completion.objects.filter(user=user, module_id__in=due.keys())
-    }
-    attempts: dict[int, int | None] = {}
-    for a in Attempt.objects.filter(user=user, module_id__in=due.keys()).values(
-        "id", "module_id", "submitted_at"
+    by_req = _module_ids_by_requirement([a.requirement_id for a in assignments])
+    module_ids = {m for ids in by_req.values() for m in ids}
+    modules = TrainingModulePage.objects.in_bulk(module_ids)
+    attempts: dict[int, list[datetime.datetime]] = defaultdict(list)
+    open_attempt: dict[int, int] = {}
+    for a in Attempt.objects.filter(user=user, module_id__in=module_ids).values(
+        "id", "module_id", "kind", "started_at", "submitted_at"
     ):
-        attempts.setdefault(a["module_id"], None)
-        if a["submitted_at"] is None:
-            attempts[a["module_id"]] = a["id"]
+        attempts[a["module_id"]].append(a["started_at"])
+        if a["submitted_at"] is None and a["kind"] == Attempt.Kind.POST:
+            open_attempt[a["module_id"]] = a["id"]
     rows = []
-    for module_id, due_date in due.items():
-        completion = completions.get(module_id)
+    for assignment in assignments:
+        ids = by_req.get(assignment.requirement_id, [])
+        started = _started([t for m in ids for t in attempts.get(m, ())], assignment.counts_from)
+        status = Status(assignment.status_on(today, due_soon_days=window, started=started))
         rows.append(
             DashboardRow(
-                module=modules[module_id],
-                due_date=due_date,
-                status=assignment_status(
-                    due_date=due_date,
-                    completed_on=completion.completed_on if completion else None,
-                    started=module_id in attempts,
-                    today=today,
+                assignment=assignment,
+                requirement=assignment.requirement,
+                modules=[modules[m] for m in ids if m in modules],
+                status=status,
+                due_date=assignment.due_date,
+                completed_on=assignment.completed_on,
+                valid_until=assignment.valid_until or assignment.renews_until,
+                completion_id=assignment.completion_id,
+                attempt_in_progress_id=next(
+                    (open_attempt[m] for m in ids if m in open_attempt), None
                 ),
-                completed_on=completion.completed_on if completion else None,
-                completion_id=completion.pk if completion else None,
-                attempt_in_progress_id=attempts.get(module_id),
             )
         )
-    order = {Status.OVERDUE: 0, Status.IN_PROGRESS: 1, Status.NOT_STARTED: 2, Status.PASSED: 3}
-    rows.sort(key=lambda r: (order[r.status], r.due_date, r.module.title))
+    rows.sort(key=lambda r: (ORDER.index(r.status), r.due_date, r.requirement.title))
     counts: dict[str, int] = defaultdict(int)
     for r in rows:
         counts[r.status.value] += 1
@@ -151,6 +140,8 @@ class MatrixCell:
     status: Status | None  # None: not required for this person
     due_date: datetime.date | None = None
     completed_on: datetime.date | None = None
+    valid_until: datetime.date | None = None
+    assignment_id: int | None = None
 
 
 @dataclass
@@ -161,8 +152,8 @@ class MatrixRow:
 
 @dataclass
 class Tally:
-    passed: int = 0
-    required: int = 0
+    passed: int = 0  # compliant: holding a valid completion
+    required: int = 0  # assigned and not exempt
 
     @property
     def percent(self) -> int | None:
@@ -172,18 +163,25 @@ class Tally:
 @dataclass
 class UnitMatrix:
     unit: Unit
-    modules: list[TrainingModulePage]
+    requirements: list[Requirement]
     rows: list[MatrixRow]
     overall: Tally = field(default_factory=Tally)
     by_role: dict[str, Tally] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def modules(self) -> list[Requirement]:  # the columns, under their older name
+        return self.requirements
+
 
 def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMatrix]:
-    """Staff x required-module matrix for each unit, with % complete overall and per role.
+    """Staff x requirement matrix for each unit, with % compliant overall and per role.
 
-    Fixed queries (7) whatever the number of units, staff and modules.
+    Fixed queries whatever the number of units, staff and requirements. Deactivated staff
+    are left out (their records stay). Columns are the requirements someone in the unit
+    holds, ordered by title.
     """
+    window = due_soon_days()
     unit_list = list(units.order_by("name"))
     unit_ids = [u.pk for u in unit_list]
     profiles = list(
@@ -191,18 +189,21 @@ def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMa
         .select_related("user", "role")
         .order_by("user__last_name", "user__first_name", "employee_id")
     )
-    reqs, modules = _live_requirements()
-    completed: dict[tuple[int, int], datetime.date] = {
-        (c["user_id"], c["module_id"]): c["first"]
-        for c in Completion.objects.filter(user__staff_profile__unit_id__in=unit_ids)
-        .values("user_id", "module_id")
-        .annotate(first=Min("completed_on"))
-    }
-    started = set(
-        Attempt.objects.filter(user__staff_profile__unit_id__in=unit_ids)
-        .values_list("user_id", "module_id")
-        .distinct()
+    in_units = StaffProfile.objects.filter(unit_id__in=unit_ids, active=True).values("user_id")
+    assignments = list(
+        Assignment.objects.filter(current=True, user_id__in=in_units).select_related(
+            "requirement", "requirement__module", "requirement__module_set"
+        )
     )
+    by_req = _module_ids_by_requirement({a.requirement_id for a in assignments})
+    started: dict[tuple[int, int], list[datetime.datetime]] = defaultdict(list)
+    for user_id, module_id, when in Attempt.objects.filter(user_id__in=in_units).values_list(
+        "user_id", "module_id", "started_at"
+    ):
+        started[(user_id, module_id)].append(when)
+    held: dict[int, dict[int, Assignment]] = defaultdict(dict)
+    for a in assignments:
+        held[a.user_id][a.requirement_id] = a
     by_unit: dict[int, list[StaffProfile]] = defaultdict(list)
     for p in profiles:
         by_unit[p.unit_id].append(p)
@@ -210,36 +211,40 @@ def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMa
     matrices = []
     for unit in unit_list:
         staff = by_unit.get(unit.pk, [])
-        person_due = {
-            p.pk: _due_dates(reqs, role_id=p.role_id, unit_id=unit.pk, start_date=p.start_date)
-            for p in staff
-        }
-        module_ids = {m for due in person_due.values() for m in due}
-        columns = sorted((modules[m] for m in module_ids), key=lambda m: m.path)  # catalogue order
-        matrix = UnitMatrix(unit=unit, modules=columns, rows=[])
+        columns = sorted(
+            {
+                a.requirement_id: a.requirement for p in staff for a in held[p.user_id].values()
+            }.values(),
+            key=lambda r: (r.title.lower(), r.pk),
+        )
+        matrix = UnitMatrix(unit=unit, requirements=columns, rows=[])
         by_status: dict[str, int] = defaultdict(int)
         for p in staff:
             cells = []
             role_tally = matrix.by_role.setdefault(p.role.name, Tally())
-            for module in columns:
-                due_date = person_due[p.pk].get(module.pk)
-                if due_date is None:
+            for requirement in columns:
+                a = held[p.user_id].get(requirement.pk)
+                if a is None:
                     cells.append(MatrixCell(status=None))
                     continue
-                completed_on = completed.get((p.user_id, module.pk))
-                status = assignment_status(
-                    due_date=due_date,
-                    completed_on=completed_on,
-                    started=(p.user_id, module.pk) in started,
-                    today=today,
+                times = [t for m in by_req.get(requirement.pk, ()) for t in started[(p.user_id, m)]]
+                status = Status(
+                    a.status_on(today, due_soon_days=window, started=_started(times, a.counts_from))
                 )
                 cells.append(
-                    MatrixCell(status=status, due_date=due_date, completed_on=completed_on)
+                    MatrixCell(
+                        status=status,
+                        due_date=a.due_date,
+                        completed_on=a.completed_on,
+                        valid_until=a.valid_until or a.renews_until,
+                        assignment_id=a.pk,
+                    )
                 )
                 by_status[status.value] += 1
-                for tally in (matrix.overall, role_tally):
-                    tally.required += 1
-                    tally.passed += status == Status.PASSED
+                if status != Status.EXEMPT:
+                    for tally in (matrix.overall, role_tally):
+                        tally.required += 1
+                        tally.passed += schedule.is_compliant(status, renewal=a.renewal)
             matrix.rows.append(MatrixRow(profile=p, cells=cells))
         matrix.by_role = dict(sorted(matrix.by_role.items()))
         matrix.by_status = dict(by_status)
@@ -254,45 +259,106 @@ class ModuleProgress:
     due_date: datetime.date | None = None
     status: Status | None = None
     completion: Completion | None = None
+    valid_until: datetime.date | None = None
+    renewal_open: bool = False
+    renewal_opens_on: datetime.date | None = None
     attempt_in_progress_id: int | None = None
     pretest_done: bool = False
     pretest_in_progress_id: int | None = None
     attempts_used: int = 0
 
 
+@dataclass(frozen=True)
+class Renewal:
+    """Whether a completion of this module would count toward a requirement now."""
+
+    open: bool  # taking the quiz again now counts
+    opens_on: datetime.date | None  # when it will (a renewal before its window)
+    valid_until: datetime.date | None  # the completion in force is valid until
+
+
+def renewal(*, user, module_id: int, today: datetime.date, window: int | None = None) -> Renewal:
+    """Can the learner complete this module (again) toward a requirement? Fixed queries.
+
+    Yes when a current, uncompleted assignment needs this module (no completion of it
+    since the cycle began) and, for a renewal, its due-soon window has opened.
+    """
+    window = due_soon_days() if window is None else window
+    rows = list(
+        Assignment.objects.filter(
+            Q(requirement__module_id=module_id) | Q(requirement__module_set__modules=module_id),
+            user=user,
+            current=True,
+            completed_on__isnull=True,
+            requirement__active=True,
+        ).distinct()
+    )
+    done = list(
+        Completion.objects.filter(user=user, module_id=module_id).values_list(
+            "completed_at", flat=True
+        )
+    )
+    opens_on = valid_until = None
+    for row in rows:
+        if any(row.counts_from is None or t > row.counts_from for t in done):
+            continue  # this module is already done for the cycle (a set waits for others)
+        if row.renews_until is None:
+            return Renewal(open=True, opens_on=None, valid_until=None)
+        start = row.due_date - datetime.timedelta(days=window)
+        if today >= start:
+            return Renewal(open=True, opens_on=None, valid_until=row.renews_until)
+        if opens_on is None or start < opens_on:
+            opens_on, valid_until = start, row.renews_until
+    return Renewal(open=False, opens_on=opens_on, valid_until=valid_until)
+
+
 def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProgress:
-    """The learner's standing on one module, for the module page. Fixed queries (6)."""
+    """The learner's standing on one module, for the module page. Fixed queries."""
     profile = access.staff_profile(user)
     if profile is None:
         return ModuleProgress(is_staff=False)
-    reqs, _ = _live_requirements()
-    due_date = _due_dates(
-        reqs, role_id=profile.role_id, unit_id=profile.unit_id, start_date=profile.start_date
-    ).get(module_id)
-    completion = Completion.objects.filter(user=user, module_id=module_id).first()
+    window = due_soon_days()
+    completion = Completion.objects.filter(user=user, module_id=module_id).first()  # latest
     attempts = list(
-        Attempt.objects.filter(user=user, module_id=module_id).values("id", "kind", "submitted_at")
+        Attempt.objects.filter(user=user, module_id=module_id).values(
+            "id", "kind", "started_at", "submitted_at"
+        )
     )
+    assignment = (
+        Assignment.objects.filter(
+            Q(requirement__module_id=module_id) | Q(requirement__module_set__modules=module_id),
+            user=user,
+            current=True,
+        )
+        .select_related("requirement")
+        .order_by("completed_on", "due_on")
+        .first()
+    )
+    again = renewal(user=user, module_id=module_id, today=today, window=window)
     post = [a for a in attempts if a["kind"] == Attempt.Kind.POST]
     pre = [a for a in attempts if a["kind"] == Attempt.Kind.PRE]
     status = None
-    if due_date is not None or completion is not None:
-        status = assignment_status(
-            due_date=due_date or today,
-            completed_on=completion.completed_on if completion else None,
-            started=bool(attempts),
-            today=today,
-        )
+    if assignment is not None:
+        started = _started([a["started_at"] for a in attempts], assignment.counts_from)
+        status = Status(assignment.status_on(today, due_soon_days=window, started=started))
+    counts_from = assignment.counts_from if assignment and again.open else None
     return ModuleProgress(
         is_staff=True,
-        required=due_date is not None,
-        due_date=due_date,
+        required=assignment is not None,
+        due_date=assignment.due_date if assignment else None,
         status=status,
-        completion=completion,
+        completion=None if again.open and again.valid_until is None else completion,
+        valid_until=(assignment.valid_until or assignment.renews_until) if assignment else None,
+        renewal_open=again.open and completion is not None,
+        renewal_opens_on=again.opens_on,
         attempt_in_progress_id=next((a["id"] for a in post if a["submitted_at"] is None), None),
         pretest_done=any(a["submitted_at"] for a in pre),
         pretest_in_progress_id=next((a["id"] for a in pre if a["submitted_at"] is None), None),
-        attempts_used=sum(1 for a in post if a["submitted_at"]),
+        attempts_used=sum(
+            1
+            for a in post
+            if a["submitted_at"] and (counts_from is None or a["started_at"] > counts_from)
+        ),
     )
 
 

@@ -209,7 +209,7 @@ def test_educator_requires_a_module_for_a_role_and_nurses_see_it(people, site, l
     ModuleRequirement.objects.all().delete()
     client = login(people.educator)
     response = client.post(
-        "/admin/snippets/training/modulerequirement/add/",
+        "/admin/snippets/training/requirement/add/",
         {
             "module": module.pk,
             "roles": [people.nurse_role.pk],
@@ -230,7 +230,7 @@ def test_educator_requires_a_module_for_a_role_and_nurses_see_it(people, site, l
 def test_requirement_with_bad_due_days_changes_nothing(people, site, login, module):
     before = ModuleRequirement.objects.count()
     response = login(people.educator).post(
-        "/admin/snippets/training/modulerequirement/add/",
+        "/admin/snippets/training/requirement/add/",
         {"module": module.pk, "roles": [people.nurse_role.pk], "due_days": "0"},
     )
     assert response.status_code == 200

@@ -22,7 +22,7 @@ from modules.content_io import CURRICULUM_DIR, module_paths
 from modules.models import TrainingModulePage
 from modules.services import load_specs, modules_import
 from training import services
-from training.models import Attempt, ModuleRequirement, Role, StaffProfile, Unit
+from training.models import Attempt, Requirement, Role, StaffProfile, Unit
 
 DEMO_PASSWORD = "attune-demo"  # noqa: S105 - documented demo credential, refused without DEBUG
 SAMPLE_MODULE = "relationships-as-part-of-care"
@@ -33,6 +33,16 @@ DUE_DAYS = {
     "reading-the-signs": 75,
     "responding-in-the-moment": 120,
     "screening-referral-and-teamwork": 150,
+}
+# How often each module recurs: the first every 12 months after the last completion, the
+# last every year by 31 December; the other two once.
+SCHEDULES = {
+    "relationships-as-part-of-care": {"frequency": "recurring", "interval_months": 12},
+    "screening-referral-and-teamwork": {
+        "frequency": "annual",
+        "annual_month": 12,
+        "annual_day": 31,
+    },
 }
 
 ROLES = [
@@ -123,12 +133,16 @@ class Command(BaseCommand):
         units = {name: Unit.objects.get_or_create(name=name)[0] for name in UNITS}
 
         for slug, page in modules.items():
-            if not ModuleRequirement.objects.filter(module=page).exists():
-                requirement = ModuleRequirement.objects.create(
+            if not Requirement.objects.filter(module=page).exists():
+                requirement = Requirement(
                     module=page,
                     due_days=DUE_DAYS.get(slug, 90),
+                    grace_days=7,
                     effective_from=today - datetime.timedelta(days=60),
+                    **SCHEDULES.get(slug, {}),
                 )
+                requirement.full_clean()
+                requirement.save()
                 requirement.roles.set(roles.values())
 
         lead = self._user("lead", "Rosa", "Delgado")
@@ -150,6 +164,7 @@ class Command(BaseCommand):
                 self._progress(user, module, progress, rng)
         units["NICU"].managers.add(User.objects.get(username="manager"))
         units["PICU"].managers.add(User.objects.get(username="manager"))
+        services.assignments_sync(actor=admin, reason="Demo data")
 
     def _user(self, username, first, last, **flags) -> User:
         user, created = User.objects.get_or_create(

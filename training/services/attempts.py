@@ -1,8 +1,4 @@
-"""Every write in training that carries a business rule.
-
-Each service takes keyword-only arguments, runs in one transaction, calls full_clean()
-before saving, and raises ValidationError with a message a person can read.
-"""
+"""Quiz attempts and completions."""
 
 from __future__ import annotations
 
@@ -12,32 +8,18 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import formats, timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from modules.draw import draw_questions
 from modules.grading import AnswerError, QuizError, grade, validate_answers, validate_quiz
 from modules.models import TrainingModulePage
 
-from .models import Attempt, Completion, StaffProfile
-from .signals import completion_recorded
-from .staff_import import (
-    CHANGE_REASON,
-    ImportPlan,
-    ImportWork,
-    StaleImportPlan,
-    plan_import,
-    read_staff_file,
-)
-
-
-def _stamp(instance, actor: User | None):
-    """Record who made the change in django-simple-history."""
-    if actor is not None:
-        instance._history_user = actor
-    return instance
-
+from ..models import Attempt, Completion, StaffProfile
+from ..selectors import renewal
+from ..signals import completion_recorded
+from ._common import _stamp
+from .assignments import assignments_sync
 
 GRACE = datetime.timedelta(seconds=60)  # network slack after a time limit runs out
 
@@ -119,7 +101,7 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
             )
     else:
         if Completion.objects.filter(user=user, module=module).exists():
-            raise ValidationError("You have already passed this module.")
+            _refuse_unless_renewal_open(user=user, module=module)
         if (
             module.pretest
             and not Attempt.objects.filter(
@@ -128,6 +110,11 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
         ):
             raise ValidationError("Please take the short pre-test before the quiz.")
         graded = mine.filter(submitted_at__isnull=False)
+        last_done = (
+            Completion.objects.filter(user=user, module=module).order_by("-completed_at").first()
+        )
+        if last_done is not None:  # a renewal: attempts are counted afresh
+            graded = graded.filter(started_at__gt=last_done.completed_at)
         if module.max_attempts and graded.count() >= module.max_attempts:
             raise ValidationError(
                 f"You have used all {module.max_attempts} attempts at this quiz. "
@@ -170,6 +157,21 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
     attempt.full_clean()
     _stamp(attempt, user).save()
     return attempt
+
+
+def _refuse_unless_renewal_open(*, user: User, module: TrainingModulePage) -> None:
+    """A passed module can be taken again only when a requirement needs a new completion."""
+    today = timezone.localdate()
+    again = renewal(user=user, module_id=module.pk, today=today)
+    if again.open:
+        return
+    if again.opens_on is not None:
+        raise ValidationError(
+            "Your completion is valid until "
+            f"{formats.date_format(again.valid_until, 'j F Y')}. You can renew it from "
+            f"{formats.date_format(again.opens_on, 'j F Y')}."
+        )
+    raise ValidationError("You have already passed this module.")
 
 
 @transaction.atomic
@@ -298,8 +300,8 @@ def completion_record(*, attempt: Attempt, actor: User | None) -> Completion:
     """Record that the attempt's learner passed its module, pinned to the attempt's revision."""
     if not attempt.passed:
         raise ValidationError("Only a passed attempt can complete a module.")
-    if Completion.objects.filter(user_id=attempt.user_id, module_id=attempt.module_id).exists():
-        raise ValidationError("This module is already completed.")
+    if Completion.objects.filter(attempt=attempt).exists():
+        raise ValidationError("This attempt has already completed the module.")
     completed_at = attempt.submitted_at or timezone.now()
     completion = Completion(
         user_id=attempt.user_id,
@@ -312,74 +314,5 @@ def completion_record(*, attempt: Attempt, actor: User | None) -> Completion:
     completion.full_clean()
     _stamp(completion, actor).save()
     completion_recorded.send(sender=Completion, completion=completion, actor=actor)
+    assignments_sync(user_ids=[attempt.user_id], actor=actor, reason="Completion recorded")
     return completion
-
-
-def staff_import(
-    *,
-    rows_or_file,
-    commit: bool,
-    deactivate_missing: bool = False,
-    actor: User | None,
-    expected_fingerprint: str | None = None,
-) -> ImportPlan:
-    """Import staff from an HR file (see training/staff_import.py for the format).
-
-    Every row is checked before anything is written; any problem raises StaffImportError
-    listing each as "line N, column X: message", and nothing changes. With commit=False
-    nothing is written and the plan (creates, updates, deactivations) is returned. With
-    commit=True the whole plan is written in one transaction, each change recorded in
-    history as made by `actor`. Importing the same file again plans and writes nothing.
-    `deactivate_missing` also deactivates active staff whose employee ID is not in the file.
-    `expected_fingerprint` (from a previewed plan) refuses to commit anything different:
-    StaleImportPlan carries the new plan.
-    """
-    source = read_staff_file(rows_or_file)
-    if not commit:
-        plan, _work = plan_import(source, deactivate_missing=deactivate_missing)
-        return plan
-    try:
-        with transaction.atomic():
-            plan, work = plan_import(source, deactivate_missing=deactivate_missing, for_update=True)
-            if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
-                raise StaleImportPlan(plan)
-            _staff_import_write(work, actor=actor)
-    except IntegrityError:
-        raise ValidationError(
-            "Staff records were changed by someone else during the import, so nothing was "
-            "imported. Please run the import again."
-        ) from None
-    plan.committed = True
-    return plan
-
-
-def _staff_import_write(work: ImportWork, *, actor: User | None) -> None:
-    """Bulk writes: a fixed number of queries for any number of people, plus a few per unit
-    whose managers change. The objects were full_clean()ed when the plan was made."""
-    if work.new_users:
-        User.objects.bulk_create(work.new_users)  # bulk_create below copies the new keys
-        bulk_create_with_history(
-            work.new_profiles,
-            StaffProfile,
-            default_user=actor,
-            default_change_reason=f"{CHANGE_REASON}: new",
-        )
-    if work.changed_users:
-        User.objects.bulk_update(work.changed_users, sorted(work.user_fields))
-    if work.changed_profiles:
-        for profile in work.changed_profiles:
-            _stamp(profile, actor)
-        bulk_update_with_history(
-            work.changed_profiles,
-            StaffProfile,
-            sorted(work.profile_fields),
-            default_user=actor,
-            default_change_reason=CHANGE_REASON,
-        )
-    for unit, (add, remove) in work.managers.items():
-        _stamp(unit, actor)
-        unit._change_reason = f"{CHANGE_REASON}: managers"
-        if remove:
-            unit.managers.remove(*remove)
-        if add:
-            unit.managers.add(*add)

@@ -1,0 +1,1 @@
+"""Reminder emails: due soon and overdue to staff, a weekly digest to unit managers."""
