@@ -13,7 +13,8 @@ from django.utils import timezone
 from cms.site_setup import EDUCATION_LEADS, EDUCATORS, setup_site
 from modules.content_io import module_fields
 from modules.models import TrainingModulePage
-from training.models import ModuleRequirement
+from training import services as training_services
+from training.models import Requirement
 
 from .factories import RoleFactory, StaffProfileFactory, UnitFactory, UserFactory
 
@@ -100,6 +101,19 @@ def site(db):
     return SimpleNamespace(home=home, catalogue=catalogue, groups=groups)
 
 
+def require(target, *, roles=(), units=(), actor=None, **fields) -> Requirement:
+    """Create a requirement (on a module page or a ModuleSet) as the admin editor does:
+    validated, then the assignments brought up to date."""
+    key = "module_set" if target.__class__.__name__ == "ModuleSet" else "module"
+    requirement = Requirement(**{key: target}, **fields)
+    requirement.full_clean()
+    requirement.save()
+    requirement.roles.set(roles)
+    requirement.units.set(units)
+    training_services.assignments_sync(requirement_ids=[requirement.pk], actor=actor)
+    return requirement
+
+
 def publish_module(catalogue, spec=SAMPLE_SPEC) -> TrainingModulePage:
     page = TrainingModulePage(**module_fields(spec))
     catalogue.add_child(instance=page)
@@ -144,12 +158,12 @@ def people(site, module):
     educator = UserFactory(username="educator")
     educator.groups.add(site.groups[EDUCATORS])
     admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
-    requirement = ModuleRequirement.objects.create(
-        module=module,
+    requirement = require(
+        module,
+        roles=[nurse_role],
         due_days=30,
         effective_from=timezone.localdate() - datetime.timedelta(days=365),
     )
-    requirement.roles.set([nurse_role])
     return SimpleNamespace(
         staff=staff,
         other_staff=other_staff,

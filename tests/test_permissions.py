@@ -7,7 +7,7 @@ import re
 import pytest
 
 from certificates.models import Certificate
-from training.models import Attempt
+from training.models import Assignment, Attempt
 
 from .conftest import correct_answers
 
@@ -30,6 +30,8 @@ def world(people, module, client):
         "certificate": Certificate.objects.get(user=people.staff),
         "nicu": people.nicu,
         "picu": people.picu,
+        "assignment": Assignment.objects.get(user=people.staff, current=True),
+        "picu_assignment": Assignment.objects.get(user=people.other_staff, current=True),
     }
 
 
@@ -57,6 +59,12 @@ CASES = [
     ("/reports/units/{nicu}/export.csv", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
     ("/reports/units/{picu}/", "get", [403, 404, 200, 200, 403, 200, LOGIN]),
     ("/reports/units/999999/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
+    # One person's assignment (exempt, extend, history): this unit's managers, leads, admins.
+    ("/reports/assignments/{assignment}/", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
+    ("/reports/assignments/{picu_assignment}/", "get", [403, 404, 200, 200, 403, 200, LOGIN]),
+    # A POST without an action is sent back with a message to those who may see the page.
+    ("/reports/assignments/{assignment}/", "post", [403, 302, 404, 302, 403, 302, LOGIN]),
+    ("/reports/assignments/999999/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
     ("/certificates/", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
     ("/certificates/{certificate}/pdf/", "get", [200, 200, 404, 200, 404, 200, LOGIN]),
     ("/certificates/999999/pdf/", "get", [404, 404, 404, 404, 404, 404, LOGIN]),
@@ -93,6 +101,8 @@ def test_every_url_answers_each_kind_of_user(world, people, client, url, method,
         code=world["certificate"].code,
         nicu=world["nicu"].pk,
         picu=world["picu"].pk,
+        assignment=world["assignment"].pk,
+        picu_assignment=world["picu_assignment"].pk,
     )
     assert _status(client, people, kind, method, url) == expected[KINDS.index(kind)]
 

@@ -38,11 +38,13 @@ def can_view_learner_records(viewer: User | AnonymousUser, learner_id: int) -> b
 
 
 def can_manage_assignment(user: User | AnonymousUser, assignment) -> bool:
-    """Exempt or extend: a manager of the person's unit now, or an admin."""
+    """Exempt or extend: a manager of the person's unit now (not for themself), or an admin."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
+    if user.pk == assignment.user_id:
+        return False
     return StaffProfile.objects.filter(user_id=assignment.user_id, unit__managers=user).exists()
 
 

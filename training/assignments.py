@@ -254,10 +254,9 @@ def plan(
             if row is None:
                 cycle = snapshot.last_cycle.get(key, 0) + 1
                 assigned_on = max(today, req.schedule.effective_from)
+                joined = joined_on if joined_on and joined_on > person.start_date else None
                 if req.schedule.due_basis == schedule.START_DATE:
-                    starts_on = person.start_date
-                    if joined_on is not None:
-                        starts_on = max(starts_on, joined_on)
+                    starts_on = max(person.start_date, joined or person.start_date)
                 else:
                     starts_on = assigned_on
                 row = Assignment(
@@ -266,25 +265,33 @@ def plan(
                     cycle=cycle,
                     current=True,
                     assigned_on=assigned_on,
+                    joined_on=joined,
                     starts_on=starts_on,
                     due_on=req.schedule.first_due(starts_on),
                 )
                 out.creates.append(row)
             else:
-                _follow_schedule(row, req, writer)
+                _follow_schedule(row, req, person, writer)
             _complete_cycles(row, req, mine, out, writer)
     return out
 
 
-def _follow_schedule(row: Assignment, req: Req, writer: _Writer) -> None:
-    """Move an open cycle's due date after the requirement's schedule changed."""
+def _follow_schedule(row: Assignment, req: Req, person: Person, writer: _Writer) -> None:
+    """Move an open cycle's due date after the requirement's schedule or the person's start
+    date (an HR correction) changed."""
     if row.completed_on is not None:
         return
+    if row.renews_until is None and req.schedule.due_basis == schedule.START_DATE:
+        writer.set(row, starts_on=max(person.start_date, row.joined_on or person.start_date))
     due = req.schedule.cycle_due(starts_on=row.starts_on, renewal=row.renews_until is not None)
     if row.renews_until is not None:
         writer.set(row, renews_until=due, due_on=due)
     else:
         writer.set(row, due_on=due)
+    if row.extended_to is not None and row.extended_to <= row.due_on:
+        # The schedule now gives at least as long as the extension did: an extension that
+        # stayed would shorten the time (the extended date replaces the scheduled one).
+        writer.set(row, extended_to=None, extension_reason="")
 
 
 def _complete_cycles(

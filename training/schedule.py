@@ -77,12 +77,18 @@ class Schedule:
         Recurring: the same day N months later; a late completion restarts the cycle from
         the day it was actually completed. Annual: the annual date after the one the
         completion counted for (completing any time up to 31 December counts for that year
-        and holds until 31 December of the next).
+        and holds until 31 December of the next). A completion within the grace period after
+        an annual date counts for that date, not for the next year's: otherwise a person who
+        always completed in the grace period would only need to train every other year.
         """
         if self.frequency == RECURRING:
             return add_months(completed_on, self.interval_months)
         if self.frequency == ANNUAL:
-            counted_for = next_annual_on_or_after(completed_on, self.annual_month, self.annual_day)
+            counted_for = next_annual_on_or_after(
+                completed_on - datetime.timedelta(days=self.grace_days),
+                self.annual_month,
+                self.annual_day,
+            )
             return annual_date(counted_for.year + 1, self.annual_month, self.annual_day)
         return None
 

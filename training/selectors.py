@@ -34,7 +34,8 @@ def due_soon_days() -> int:
 
 
 def _module_ids_by_requirement(requirement_ids) -> dict[int, list[int]]:
-    """Requirement id -> its published module ids in catalogue order (one query)."""
+    """Requirement id -> its published module ids in catalogue order, the requirements in the
+    catalogue order of their first module (one query)."""
     out: dict[int, list[int]] = defaultdict(list)
     single = Requirement.objects.filter(
         pk__in=requirement_ids, module__isnull=False, module__live=True
@@ -72,7 +73,18 @@ class DashboardRow:
 class LearnerDashboard:
     profile: StaffProfile | None
     rows: list[DashboardRow]
-    counts: dict[str, int]
+    counts: dict[str, int]  # status -> number of rows
+
+    @property
+    def summary(self) -> dict[str, int]:
+        c = self.counts
+        return {
+            "overdue": c.get(Status.OVERDUE, 0) + c.get(Status.EXPIRED, 0),
+            "due_soon": c.get(Status.DUE_SOON, 0),
+            "to_do": c.get(Status.NOT_STARTED, 0) + c.get(Status.IN_PROGRESS, 0),
+            "completed": c.get(Status.COMPLETED, 0),
+            "exempt": c.get(Status.EXEMPT, 0),
+        }
 
 
 ORDER = [
@@ -179,7 +191,7 @@ def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMa
 
     Fixed queries whatever the number of units, staff and requirements. Deactivated staff
     are left out (their records stay). Columns are the requirements someone in the unit
-    holds, ordered by title.
+    holds, in the catalogue order of their (first) module.
     """
     window = due_soon_days()
     unit_list = list(units.order_by("name"))
@@ -211,11 +223,12 @@ def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMa
     matrices = []
     for unit in unit_list:
         staff = by_unit.get(unit.pk, [])
+        rank = {req_id: i for i, req_id in enumerate(by_req)}  # catalogue order
         columns = sorted(
             {
                 a.requirement_id: a.requirement for p in staff for a in held[p.user_id].values()
             }.values(),
-            key=lambda r: (r.title.lower(), r.pk),
+            key=lambda r: (rank.get(r.pk, len(rank)), r.title.lower(), r.pk),
         )
         matrix = UnitMatrix(unit=unit, requirements=columns, rows=[])
         by_status: dict[str, int] = defaultdict(int)
@@ -359,6 +372,78 @@ def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProg
             for a in post
             if a["submitted_at"] and (counts_from is None or a["started_at"] > counts_from)
         ),
+    )
+
+
+@dataclass
+class AssignmentDetail:
+    assignment: Assignment
+    profile: StaffProfile
+    requirement: Requirement
+    modules: list[TrainingModulePage]
+    status: Status
+    can_manage: bool
+    cycles: list[Assignment]  # every cycle of this person under this requirement, newest first
+    history: list  # HistoricalAssignment records of those cycles, newest first
+
+
+def assignment_detail(
+    *, assignment_id: int, viewer, today: datetime.date
+) -> AssignmentDetail | None:
+    """One person's assignment as their manager sees it, or None if the viewer may not see
+    it (a manager of another unit). Fixed queries."""
+    assignment = (
+        Assignment.objects.select_related(
+            "requirement", "requirement__module", "requirement__module_set"
+        )
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        return None
+    profile = (
+        StaffProfile.objects.select_related("user", "role", "unit")
+        .filter(user_id=assignment.user_id)
+        .first()
+    )
+    if profile is None:
+        return None
+    if (
+        not access.can_view_all_units(viewer)
+        and not Unit.objects.filter(pk=profile.unit_id, managers=viewer).exists()
+    ):
+        return None
+    ids = _module_ids_by_requirement([assignment.requirement_id]).get(assignment.requirement_id, [])
+    modules = TrainingModulePage.objects.in_bulk(ids)
+    times = list(
+        Attempt.objects.filter(user_id=assignment.user_id, module_id__in=ids).values_list(
+            "started_at", flat=True
+        )
+    )
+    status = Status(
+        assignment.status_on(
+            today, due_soon_days=due_soon_days(), started=_started(times, assignment.counts_from)
+        )
+    )
+    mine = Assignment.objects.filter(
+        user_id=assignment.user_id, requirement_id=assignment.requirement_id
+    )
+    history = list(
+        Assignment.history.filter(
+            user_id=assignment.user_id, requirement_id=assignment.requirement_id
+        )
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    return AssignmentDetail(
+        assignment=assignment,
+        profile=profile,
+        requirement=assignment.requirement,
+        modules=[modules[m] for m in ids if m in modules],
+        status=status,
+        can_manage=assignment.current and access.can_manage_assignment(viewer, assignment),
+        cycles=list(mine.order_by("-cycle")),
+        history=history,
     )
 
 

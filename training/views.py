@@ -169,8 +169,8 @@ def report_unit(request, unit_id: int):
 
 def _matrix_csv_rows(matrix: selectors.UnitMatrix):
     header = ["Unit", "Employee ID", "Name", "Role"]
-    for module in matrix.modules:
-        header += [f"{module.title} – status", f"{module.title} – date"]
+    for requirement in matrix.requirements:
+        header += [f"{requirement.title} – status", f"{requirement.title} – date"]
     yield header
     for row in matrix.rows:
         line = [
@@ -182,8 +182,11 @@ def _matrix_csv_rows(matrix: selectors.UnitMatrix):
         for cell in row.cells:
             if cell.status is None:
                 line += ["Not required", ""]
-            elif cell.status == Status.PASSED:
-                line += [cell.status.label, cell.completed_on.isoformat()]
+            elif cell.status == Status.EXEMPT:
+                line += [cell.status.label, ""]
+            elif cell.status == Status.COMPLETED:
+                # Valid until (recurring), or the completion date (one-time).
+                line += [cell.status.label, (cell.valid_until or cell.completed_on).isoformat()]
             else:
                 line += [cell.status.label, cell.due_date.isoformat()]
         yield line

@@ -73,3 +73,18 @@ def register_staff_import_menu_item():
         icon_name="upload",
         order=700,
     )
+
+
+# Reminder send log (read-only, superusers only). The permission policy is registered
+# before the viewset so that Wagtail never falls back to the model permissions.
+from wagtail.permissions import register_permission_policy  # noqa: E402
+
+from .admin_reminder_log import ReminderLogViewSet, SuperuserViewOnlyPolicy  # noqa: E402
+from .models import ReminderLog  # noqa: E402
+
+register_permission_policy(ReminderLog, SuperuserViewOnlyPolicy(ReminderLog))
+
+
+@hooks.register("register_admin_viewset")
+def register_reminder_log_viewset():
+    return ReminderLogViewSet("reminder_log")

@@ -8,7 +8,7 @@ from wagtail.models import PageLogEntry
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from modules.models import TrainingModulePage
-from training.models import ModuleRequirement
+from training.models import Assignment, Requirement
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,8 @@ def test_staff_cannot_reach_the_editor(people, site, login):
 
 
 def test_educator_requires_a_module_for_a_role_and_nurses_see_it(people, site, login, module):
-    ModuleRequirement.objects.all().delete()
+    Assignment.objects.all().delete()
+    Requirement.objects.all().delete()
     client = login(people.educator)
     response = client.post(
         "/admin/snippets/training/requirement/add/",
@@ -214,12 +215,16 @@ def test_educator_requires_a_module_for_a_role_and_nurses_see_it(people, site, l
             "module": module.pk,
             "roles": [people.nurse_role.pk],
             "units": [people.nicu.pk],
+            "frequency": "once",
+            "due_basis": "start_date",
             "due_days": "14",
+            "grace_days": "0",
             "effective_from": "2026-01-01",
+            "active": "on",
         },
     )
     assert response.status_code == 302, response.content.decode()[:1500]
-    requirement = ModuleRequirement.objects.get()
+    requirement = Requirement.objects.get()
     assert {h.history_user for h in requirement.history.all()} == {people.educator}
     client.force_login(people.staff)  # NICU nurse
     assert module.title in client.get("/learn/").content.decode()
@@ -228,11 +233,19 @@ def test_educator_requires_a_module_for_a_role_and_nurses_see_it(people, site, l
 
 
 def test_requirement_with_bad_due_days_changes_nothing(people, site, login, module):
-    before = ModuleRequirement.objects.count()
+    before = Requirement.objects.count()
     response = login(people.educator).post(
         "/admin/snippets/training/requirement/add/",
-        {"module": module.pk, "roles": [people.nurse_role.pk], "due_days": "0"},
+        {
+            "module": module.pk,
+            "roles": [people.nurse_role.pk],
+            "frequency": "once",
+            "due_basis": "start_date",
+            "due_days": "-1",
+            "grace_days": "0",
+            "effective_from": "2026-01-01",
+        },
     )
     assert response.status_code == 200
-    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
-    assert ModuleRequirement.objects.count() == before
+    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+    assert Requirement.objects.count() == before

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from modules.models import TrainingModulePage
-from training.models import Attempt, Completion, ModuleRequirement
+from training.models import Attempt, Completion
 
-from ..conftest import SAMPLE_SPEC, correct_answers, publish_module
+from ..conftest import SAMPLE_SPEC, correct_answers, publish_module, require
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,7 @@ def spec_with(**settings):
 def make_module(site, people):
     def _make(**settings):
         page = publish_module(site.catalogue, spec_with(**settings))
-        requirement = ModuleRequirement.objects.create(module=page, due_days=30)
-        requirement.roles.set([people.nurse_role])
+        require(page, roles=[people.nurse_role], due_days=30)
         return page
 
     return _make

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from modules.models import TrainingModulePage
 from training import services
-from training.models import Attempt, ModuleRequirement, StaffProfile
+from training.models import Attempt, StaffProfile
 
-from ..conftest import SAMPLE_SPEC, correct_answers, publish_module
+from ..conftest import SAMPLE_SPEC, correct_answers, publish_module, require
 from ..factories import RoleFactory, StaffProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +43,10 @@ def test_matrix_shows_status_per_person_and_percent_complete(people, module, log
         unit=people.nicu,
         start_date=timezone.localdate() - datetime.timedelta(days=400),
     )
+    services.assignments_sync(user_ids=[late.user_id])
     html = login(people.manager).get(f"/reports/units/{people.nicu.pk}/").content.decode()
     assert "Amara Okafor" in html and "Tomasz Nowak" in html
-    assert "Passed" in html and "Overdue" in html
+    assert "Completed" in html and "Overdue" in html
     assert "Not required" in html  # the physician's cell
     assert "50%" in html  # 1 of 2 nurses passed
     assert late.employee_id in html
@@ -75,7 +76,7 @@ def test_csv_has_the_same_matrix(people, module, login):
     assert rows[0][:4] == ["Unit", "Employee ID", "Name", "Role"]
     assert rows[0][4] == f"{module.title} – status"
     by_name = {r[2]: r for r in rows[1:]}
-    assert by_name["Amara Okafor"][4:] == ["Passed", timezone.localdate().isoformat()]
+    assert by_name["Amara Okafor"][4:] == ["Completed", timezone.localdate().isoformat()]
     assert by_name["Dan Reyes"][4] == "Not required"
     assert "Olga Petrova" not in by_name
 
@@ -109,14 +110,14 @@ def _grow(people, site, *, staff, modules):
         page = publish_module(
             site.catalogue, dict(SAMPLE_SPEC, slug=f"extra-{n}", title=f"Extra module {n}")
         )
-        requirement = ModuleRequirement.objects.create(module=page, due_days=30)
-        requirement.roles.set([people.nurse_role])
+        require(page, roles=[people.nurse_role], due_days=30)
         new_modules.append(page)
         pass_module(people.staff, page)
     everything = list(TrainingModulePage.objects.live())
     for i in range(staff):
         for unit in (people.nicu, people.picu):
             profile = StaffProfileFactory(role=people.nurse_role, unit=unit)
+            services.assignments_sync(user_ids=[profile.user_id])
             if i % 3 == 0:
                 for page in everything:
                     pass_module(profile.user, page)
@@ -162,8 +163,7 @@ def test_query_count_does_not_grow_with_data(people, site, module, login, who, u
 
 def test_matrix_columns_follow_the_catalogue_order(people, site, module, login):
     later = publish_module(site.catalogue, dict(SAMPLE_SPEC, slug="a-first-title", title="A title"))
-    requirement = ModuleRequirement.objects.create(module=later, due_days=30)
-    requirement.roles.set([people.nurse_role])
+    require(later, roles=[people.nurse_role], due_days=30)
     rows = csv_rows(login(people.manager).get(f"/reports/units/{people.nicu.pk}/export.csv"))
     # "A title" sorts first alphabetically but comes second in the catalogue.
     assert rows[0][4] == f"{module.title} – status" and rows[0][6] == "A title – status"

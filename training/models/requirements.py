@@ -237,6 +237,12 @@ class Assignment(models.Model):
     cycle = models.PositiveIntegerField()
     current = models.BooleanField(default=True)
     assigned_on = models.DateField(help_text="The day this cycle was assigned.")
+    joined_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day the person joined the audience after starting (a role or unit "
+        "change, a reactivation); empty when they were in it from their start date.",
+    )
     starts_on = models.DateField(
         help_text="The day this cycle's clock starts: the start date (or the day the person "
         "joined the audience), the assignment date, or the completion a renewal follows."
