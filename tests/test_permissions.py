@@ -65,6 +65,16 @@ CASES = [
     # A POST without an action is sent back with a message to those who may see the page.
     ("/reports/assignments/{assignment}/", "post", [403, 302, 404, 302, 403, 302, LOGIN]),
     ("/reports/assignments/999999/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
+    # Compliance on a past date (daily snapshots); bad dates get a message, not an error.
+    ("/reports/units/{nicu}/compliance/", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
+    (
+        "/reports/units/{nicu}/compliance/?on=2020-01-01",
+        "get",
+        [403, 200, 404, 200, 403, 200, LOGIN],
+    ),
+    ("/reports/units/{nicu}/compliance/?on=notadate", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
+    ("/reports/units/{picu}/compliance/", "get", [403, 404, 200, 200, 403, 200, LOGIN]),
+    ("/reports/units/999999/compliance/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
     ("/certificates/", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
     ("/certificates/{certificate}/pdf/", "get", [200, 200, 404, 200, 404, 200, LOGIN]),
     ("/certificates/999999/pdf/", "get", [404, 404, 404, 404, 404, 404, LOGIN]),

@@ -323,26 +323,7 @@ def test_unit_report_links_to_the_page(people, login):
 KINDS = ["staff", "manager", "other_manager", "lead", "educator", "admin", "anonymous"]
 LOGIN = 302
 # url template, expected status per kind (in KINDS order), as in tests/test_permissions.py
-PAGE_CASES = [
-    ("/reports/units/{nicu}/compliance/", [403, 200, 404, 200, 403, 200, LOGIN]),
-    ("/reports/units/{nicu}/compliance/?on=2020-01-01", [403, 200, 404, 200, 403, 200, LOGIN]),
-    ("/reports/units/{nicu}/compliance/?on=notadate", [403, 200, 404, 200, 403, 200, LOGIN]),
-    ("/reports/units/{picu}/compliance/", [403, 404, 200, 200, 403, 200, LOGIN]),
-    ("/reports/units/999999/compliance/", [403, 404, 404, 404, 403, 404, LOGIN]),
-]
-
-
-@pytest.mark.parametrize(
-    "template, kind, expected",
-    [(t, kind, codes[i]) for t, codes in PAGE_CASES for i, kind in enumerate(KINDS)],
-)
-def test_who_may_see_the_page(history, client, template, kind, expected):
-    if kind != "anonymous":
-        client.force_login(getattr(history, kind))
-    response = client.get(template.format(nicu=history.nicu.pk, picu=history.picu.pk))
-    assert response.status_code == expected
-    if expected == LOGIN:
-        assert response["Location"].startswith("/accounts/login/")
+# Who may see the page: in tests/test_permissions.py with every other URL.
 
 
 # Query counts ------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from .attempts import (
     completion_record,
     confidence_from_post,
 )
+from .compliance import compliance_snapshot_take
+from .reminders import digests_send, reminders_send
 from .staff import staff_import
 
 __all__ = [
@@ -39,6 +41,9 @@ __all__ = [
     "attempt_start",
     "attempt_submit",
     "completion_record",
+    "compliance_snapshot_take",
     "confidence_from_post",
+    "digests_send",
+    "reminders_send",
     "staff_import",
 ]
