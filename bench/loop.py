@@ -72,7 +72,7 @@ def run(sizes, renders):
     from modules.content_io import CURRICULUM_DIR, load_file, module_fields
     from modules.models import TrainingModulePage
     from training import services
-    from training.models import ModuleRequirement, Role, StaffProfile, Unit
+    from training.models import Requirement, Role, StaffProfile, Unit
 
     _home, catalogue, _groups = setup_site()
     page = TrainingModulePage(
@@ -83,10 +83,11 @@ def run(sizes, renders):
     page.refresh_from_db()
     role = Role.objects.create(name="Registered nurse")
     unit = Unit.objects.create(name="NICU")
-    req = ModuleRequirement.objects.create(
+    req = Requirement.objects.create(
         module=page, due_days=30, effective_from=timezone.localdate() - datetime.timedelta(60)
     )
     req.roles.add(role)
+    services.assignments_sync(requirement_ids=[req.pk])
     manager = User.objects.create_user("bench-manager", password="x")
     unit.managers.add(manager)
 
@@ -106,6 +107,7 @@ def run(sizes, renders):
                 employee_id=f"B{i:06d}",
                 start_date=timezone.localdate() - datetime.timedelta(days=i % 200),
             )
+            services.assignments_sync(user_ids=[user.pk])  # as the HR import does
             if i % 3 == 0:
                 attempt = services.attempt_start(user=user, module=page)
                 answers = {

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_tasks",
+    "django_tasks_db",
     "simple_history",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -140,9 +141,19 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "attune@localhost")
 
 # Background work (certificate PDFs) goes through the django-tasks API that Wagtail uses.
-# The immediate backend runs a task as soon as it is enqueued; production can swap in a
-# database-backed worker without code changes.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# ATTUNE_TASKS_BACKEND picks the backend: "immediate" (default: dev, demo, tests) runs a task
+# as soon as it is enqueued; "database" (production, django-tasks-db) stores it in the
+# database and `manage.py db_worker` runs it.
+TASKS_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+_tasks_backend = os.environ.get("ATTUNE_TASKS_BACKEND", "immediate").strip().lower() or "immediate"
+if _tasks_backend not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"ATTUNE_TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}, not {_tasks_backend!r}"
+    )
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

@@ -17,3 +17,6 @@ ATTUNE_PUBLIC_BASE_URL = "http://testserver"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Tasks run at once in tests, whatever ATTUNE_TASKS_BACKEND says in the environment (the
+# database-backed worker has its own test that switches backends on purpose).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -775,7 +775,7 @@ def test_recertification_over_http(people, site, login):
     assert until == add_months(first.completed_on, 6)
     html = client.get("/learn/").content.decode()
     assert "Completed" in html
-    assert until.strftime("%-d %B %Y") in html
+    assert f"valid until {until.strftime('%-d %B %Y')}" in html
 
     # Before the renewal window (30 days before the end of validity): refused, naming dates.
     response = _start(client, page)
@@ -926,4 +926,4 @@ def test_sync_of_one_person_is_a_fixed_number_of_queries(people, site):
     Assignment.objects.filter(user=person).delete()  # test data: as if new
     reads, writes, result = _count(user_ids=[person.pk])
     assert result["created"] == 3
-    assert reads <= 10 and writes == 2
+    assert reads <= 11 and writes == 2  # 11 on PostgreSQL: the advisory lock is a SELECT

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import formats, timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -15,6 +15,19 @@ from .. import access
 from .. import assignments as engine
 from ..models import Assignment
 from ._common import _stamp
+
+# Any number for PostgreSQL's advisory lock, the same in every process.
+SYNC_LOCK = 0x41_7454_756E_65  # "AtTune"
+
+
+def _serialise_syncs() -> None:
+    """One sync at a time across every web and worker process (PostgreSQL): a requirement
+    edit and a learner's completion syncing at the same moment would otherwise both open the
+    same cycle. The lock is released when the transaction ends. SQLite's IMMEDIATE
+    transactions already serialise writers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK])
 
 
 def _sync_summary(work: engine.Plan) -> dict[str, int]:
@@ -44,6 +57,7 @@ def assignments_sync(
     with `actor` and `reason`. Running it again changes nothing. Returns counts of rows
     created, updated, ended and cycles completed.
     """
+    _serialise_syncs()
     snapshot = engine.load(
         user_ids=None if user_ids is None else list(user_ids),
         requirement_ids=None if requirement_ids is None else list(requirement_ids),
