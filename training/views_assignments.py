@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from . import access, selectors, services
+from . import selectors, services
 from .forms import ExemptForm, ExtendForm, UnexemptForm
+from .views import _require_reports
 
 ACTIONS = {
     "exempt": (ExemptForm, services.assignment_exempt, "Exemption recorded."),
@@ -27,8 +28,7 @@ ACTIONS = {
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignment_manage(request, pk: int):
-    if not access.can_view_reports(request.user):
-        raise PermissionDenied("Reports are for unit managers and education leads.")
+    _require_reports(request)
     detail = selectors.assignment_detail(
         assignment_id=pk, viewer=request.user, today=timezone.localdate()
     )
