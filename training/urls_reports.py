@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_assignments, views_compliance
+from . import urls_evidence, views, views_assignments, views_compliance
 
 app_name = "reports"
 
@@ -15,3 +15,5 @@ urlpatterns = [
         name="unit_compliance",
     ),
 ]
+
+urlpatterns += urls_evidence.urlpatterns
