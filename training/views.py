@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.images import get_image_model
 
@@ -19,7 +15,6 @@ from modules.models import TrainingModulePage
 
 from . import access, selectors, services
 from .models import Attempt, Status
-from .spreadsheets import Echo, spreadsheet_safe
 
 
 def _require_staff(request):
@@ -136,70 +131,3 @@ def _quiz_context(attempt: Attempt) -> dict:
 def _require_reports(request):
     if not access.can_view_reports(request.user):
         raise PermissionDenied("Reports are for unit managers and education leads.")
-
-
-@login_required
-def reports_index(request):
-    _require_reports(request)
-    today = timezone.localdate()
-    units = access.reportable_units(request.user)
-    matrices = selectors.unit_matrices(units=units, today=today)
-    managed = set(request.user.managed_units.values_list("pk", flat=True))
-    return render(
-        request,
-        "training/reports/index.html",
-        {"matrices": matrices, "managed_ids": managed, "today": today},
-    )
-
-
-def _unit_matrix(request, unit_id: int):
-    _require_reports(request)
-    units = access.reportable_units(request.user).filter(pk=unit_id)
-    matrices = selectors.unit_matrices(units=units, today=timezone.localdate())
-    if not matrices:
-        raise Http404("No such unit among the units you may see.")
-    return matrices[0]
-
-
-@login_required
-def report_unit(request, unit_id: int):
-    matrix = _unit_matrix(request, unit_id)
-    return render(request, "training/reports/unit.html", {"matrix": matrix})
-
-
-def _matrix_csv_rows(matrix: selectors.UnitMatrix):
-    header = ["Unit", "Employee ID", "Name", "Role"]
-    for requirement in matrix.requirements:
-        header += [f"{requirement.title} – status", f"{requirement.title} – date"]
-    yield header
-    for row in matrix.rows:
-        line = [
-            matrix.unit.name,
-            row.profile.employee_id,
-            row.profile.full_name,
-            row.profile.role.name,
-        ]
-        for cell in row.cells:
-            if cell.status is None:
-                line += ["Not required", ""]
-            elif cell.status == Status.EXEMPT:
-                line += [cell.status.label, ""]
-            elif cell.status == Status.COMPLETED:
-                # Valid until (recurring), or the completion date (one-time).
-                line += [cell.status.label, (cell.valid_until or cell.completed_on).isoformat()]
-            else:
-                line += [cell.status.label, cell.due_date.isoformat()]
-        yield line
-
-
-@login_required
-def report_unit_csv(request, unit_id: int):
-    matrix = _unit_matrix(request, unit_id)
-    writer = csv.writer(Echo())
-    rows = (
-        writer.writerow([spreadsheet_safe(v) for v in line]) for line in _matrix_csv_rows(matrix)
-    )
-    filename = f"attune-{slugify(matrix.unit.name) or matrix.unit.pk}-{timezone.localdate()}.csv"
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

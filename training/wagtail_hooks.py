@@ -88,3 +88,39 @@ register_permission_policy(ReminderLog, SuperuserViewOnlyPolicy(ReminderLog))
 @hooks.register("register_admin_viewset")
 def register_reminder_log_viewset():
     return ReminderLogViewSet("reminder_log")
+
+
+# --- Learning evidence (Reports → Learning evidence; education leads and admins) -------------
+# The report lives in training/admin_evidence.py and shares its rows and export columns with
+# the /reports/evidence/ pages (training/evidence.py).
+from .access import can_view_all_units  # noqa: E402
+from .admin_evidence import LearningEvidenceView  # noqa: E402
+
+evidence_urls = [
+    path("", LearningEvidenceView.as_view(), name="index"),
+    path("results/", LearningEvidenceView.as_view(results_only=True), name="results"),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_evidence_urls():
+    return [path("reports/learning-evidence/", include((evidence_urls, "training_evidence")))]
+
+
+class LearningEvidenceMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_all_units(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_evidence_menu_item():
+    return LearningEvidenceMenuItem(
+        "Learning evidence",
+        reverse("training_evidence:index"),
+        name="learning-evidence",
+        icon_name="doc-full",
+        order=1310,
+    )
+
+
+# --- end Learning evidence ---------------------------------------------------------------------

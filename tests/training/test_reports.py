@@ -54,15 +54,18 @@ def test_matrix_shows_status_per_person_and_percent_complete(people, module, log
     assert "Registered nurse" in html and "1 / 2" in html
 
 
-def test_reports_index_shows_each_managed_unit_matrix(people, module, login):
+def test_reports_home_summarises_each_managed_unit(people, module, login):
     pass_module(people.staff, module)
     html = login(people.manager).get("/reports/").content.decode()
-    assert "NICU" in html and "Amara Okafor" in html
+    assert "NICU" in html and "100%</strong> compliant (1 of 1)" in html
+    assert f'href="/reports/units/{people.nicu.pk}/"' in html
     assert "PICU" not in html and "Olga Petrova" not in html
 
 
-def test_education_lead_sees_every_unit(people, login):
+def test_education_lead_sees_the_organisation_and_every_unit(people, login):
     html = login(people.lead).get("/reports/").content.decode()
+    assert "Whole organisation" in html and 'href="/reports/organisation/"' in html
+    html = login(people.lead).get("/reports/organisation/").content.decode()
     assert "NICU" in html and "PICU" in html
 
 

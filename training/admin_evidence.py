@@ -1,0 +1,159 @@
+"""Wagtail admin report: learning evidence (Reports → Learning evidence; registered in
+wagtail_hooks).
+
+The same rows as the /reports/evidence/ pages and their downloads, from the same selector
+(`evidence.evidence_overview`), with the same export columns (`evidence.COLUMNS`): one
+implementation. Filters pick a module and a breakdown (all learners, by role, by unit).
+Education leads and admins only (training.view_all_reports).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.functional import cached_property
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.reports import ReportView
+
+from modules.models import TrainingModulePage
+
+from . import access, evidence
+from .admin_reports import HelpColumn
+from .models import Attempt
+from .spreadsheets import spreadsheet_safe
+
+BREAKDOWNS = [("role", "By role"), ("unit", "By unit")]
+
+
+class EvidenceAccessMixin:
+    """Only users who may read every unit's reports (education leads, admins); Wagtail's
+    admin check comes first (the admin URLs need wagtailadmin.access_admin)."""
+
+    # Not a model permission policy: the permission is checked in dispatch.
+    permission_policy = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not access.can_view_all_units(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _unchanged(queryset, name, value):
+    """The filters choose rows of the evidence, not attempts: read in get_filtered_queryset."""
+    return queryset
+
+
+class EvidenceFilterSet(WagtailFilterSet):
+    module = django_filters.ModelChoiceFilter(
+        label="Module",
+        queryset=TrainingModulePage.objects.filter(live=True).order_by("path"),
+        empty_label="All modules",
+        method=_unchanged,
+    )
+    breakdown = django_filters.ChoiceFilter(
+        label="Breakdown",
+        choices=BREAKDOWNS,
+        empty_label="All learners",
+        method=_unchanged,
+    )
+
+    class Meta:
+        model = Attempt
+        fields = ["module", "breakdown"]
+
+
+def _dash(value):
+    return "–" if value in ("", None) else value
+
+
+def _signed_points(row):
+    return "" if row.mean_change == "" else f"{row.mean_change_signed} pts"
+
+
+def _percent(value):
+    return "" if value == "" else f"{value}%"
+
+
+class LearningEvidenceView(EvidenceAccessMixin, ReportView):
+    """/admin/reports/learning-evidence/: pre-test to quiz change per module, or by role or
+    unit. Every text cell of the CSV and XLSX files is neutralised; numbers stay numbers."""
+
+    page_title = "Learning evidence"
+    header_icon = "doc-full"
+    index_url_name = "training_evidence:index"
+    index_results_url_name = "training_evidence:results"
+    results_template_name = "training/reports/includes/evidence_admin_results.html"
+    filterset_class = EvidenceFilterSet
+    paginate_by = 100
+    verbose_name = "row"
+    verbose_name_plural = "rows"
+    columns = [
+        TitleColumn(
+            "module_title",
+            label="Module",
+            get_url=lambda row: reverse("reports:evidence_module", args=[row.module.id]),
+        ),
+        Column("group", label="Group"),
+        HelpColumn(
+            "learners",
+            label="Learners",
+            accessor=lambda row: evidence.SUPPRESSED_NOTE if row.suppressed else row.learners,
+            help_text="Took the pre-test and then the quiz on the same version.",
+        ),
+        Column("mean_pre", label="Mean pre-test", accessor=lambda row: _percent(row.mean_pre)),
+        Column("mean_post", label="Mean quiz", accessor=lambda row: _percent(row.mean_post)),
+        HelpColumn(
+            "mean_change",
+            label="Mean change",
+            accessor=_signed_points,
+            help_text="Quiz minus pre-test score, percentage points.",
+        ),
+        Column("ci", label="95% CI of change", accessor=lambda row: _dash(row.ci_text)),
+        Column("sd_change", label="SD of change", accessor=lambda row: _dash(row.sd_change)),
+        HelpColumn(
+            "effect_size",
+            label="Effect size dz",
+            accessor=lambda row: _dash(row.effect_size),
+            help_text="Mean change ÷ SD of change.",
+        ),
+        HelpColumn(
+            "confidence_change",
+            label="Confidence change",
+            accessor=lambda row: _dash(row.confidence_change_signed),
+            help_text="Mean rating, 1 to 5.",
+        ),
+        Column("note", label="Note"),
+    ]
+    list_export = evidence.COLUMN_KEYS
+    export_headings = evidence.COLUMN_HEADINGS
+    custom_value_preprocess = {
+        **ReportView.custom_value_preprocess,
+        str: {ReportView.FORMAT_CSV: spreadsheet_safe, ReportView.FORMAT_XLSX: spreadsheet_safe},
+    }
+
+    @cached_property
+    def choices(self) -> dict:
+        if self.filters and self.filters.is_valid():
+            return self.filters.form.cleaned_data
+        return {}
+
+    def get_filtered_queryset(self):
+        module = self.choices.get("module")
+        if module is not None:
+            data = evidence.module_evidence(module_id=module.pk)
+            overview = [data] if data is not None else []
+        else:
+            overview = evidence.evidence_overview()
+        return evidence.breakdown_rows(overview, self.choices.get("breakdown") or "")
+
+    def get_filename(self):
+        return f"learning-evidence-{datetime.date.today():%Y-%m-%d}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["min_group"] = evidence.MIN_GROUP
+        return context

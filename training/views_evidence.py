@@ -1,0 +1,204 @@
+"""Evidence of learning pages and exports (education leads and admins only).
+
+Thin: the numbers come from `training.evidence`; these views check who is asking, pick the
+rows and hand them to a template or a spreadsheet writer. Every CSV and XLSX cell that is text
+goes through `spreadsheet_safe`; numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from io import BytesIO
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from . import access, evidence
+from .spreadsheets import Echo, spreadsheet_safe
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+TABLES = {"roles": "role", "units": "unit"}
+
+
+def _require_evidence(request) -> None:
+    if not access.can_view_all_units(request.user):
+        raise PermissionDenied("Evidence of learning is for education leads.")
+
+
+# --- spreadsheets -------------------------------------------------------------------------------
+
+
+def _cell(value):
+    """Numbers stay numbers (a negative change is data, not a formula); text is neutralised."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return value
+    return spreadsheet_safe(value)
+
+
+def _csv_response(header, rows, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield writer.writerow([_cell(v) for v in header])
+        for row in rows:
+            yield writer.writerow([_cell(v) for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _xlsx_response(header, rows, filename: str, *, title: str) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+
+    def cells(values):
+        for value in values:
+            cell = WriteOnlyCell(sheet, _cell(value))
+            if cell.data_type == "f":  # openpyxl reads "=..." as a formula: keep it text
+                cell.data_type = "s"
+            yield cell
+
+    sheet.append(cells(header))
+    for row in rows:
+        sheet.append(cells(row))
+    output = BytesIO()
+    workbook.save(output)
+    response = HttpResponse(output.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def _table_response(rows, fmt: str, filename: str, *, title: str):
+    header = [heading for _, heading in evidence.COLUMNS]
+    body = (evidence.row_cells(row) for row in rows)
+    if fmt == "csv":
+        return _csv_response(header, body, filename)
+    return _xlsx_response(header, body, filename, title=title)
+
+
+def _stamp() -> str:
+    return f"{timezone.localdate():%Y-%m-%d}"
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@login_required
+def evidence_index(request):
+    _require_evidence(request)
+    overview = evidence.evidence_overview()
+    rows = evidence.overview_rows(overview)
+    return render(
+        request,
+        "training/reports/evidence.html",
+        {
+            "overview": overview,
+            "rows": rows,
+            "chart": evidence.chart(rows, label=lambda row: row.module.title),
+            "learners": sum(row.summary.n for row in rows),
+            "min_group": evidence.MIN_GROUP,
+        },
+    )
+
+
+@login_required
+def evidence_table(request, fmt: str):
+    _require_evidence(request)
+    if fmt not in FORMATS:
+        raise Http404("Choose CSV or XLSX.")
+    rows = evidence.overview_rows(evidence.evidence_overview())
+    return _table_response(rows, fmt, f"attune-evidence-modules-{_stamp()}", title="Modules")
+
+
+def _module(request, module_id: int) -> evidence.ModuleEvidence:
+    _require_evidence(request)
+    data = evidence.module_evidence(module_id=module_id)
+    if data is None:
+        raise Http404("No such published module.")
+    return data
+
+
+@login_required
+def evidence_module(request, module_id: int):
+    data = _module(request, module_id)
+    return render(
+        request,
+        "training/reports/evidence_module.html",
+        {
+            "data": data,
+            "module": data.module,
+            "role_chart": evidence.chart(data.by_role),
+            "unit_chart": evidence.chart(data.by_unit),
+            "min_group": evidence.MIN_GROUP,
+        },
+    )
+
+
+@login_required
+def evidence_module_table(request, module_id: int, table: str, fmt: str):
+    data = _module(request, module_id)
+    if table not in TABLES or fmt not in FORMATS:
+        raise Http404("No such table.")
+    rows = data.role_rows if TABLES[table] == "role" else data.unit_rows
+    filename = f"attune-evidence-{data.module.slug}-by-{TABLES[table]}-{_stamp()}"
+    return _table_response(rows, fmt, filename, title=f"By {TABLES[table]}")
+
+
+# --- the de-identified export -------------------------------------------------------------------
+
+
+class ExportKeyForm(forms.Form):
+    export_key = forms.CharField(
+        label="Export key",
+        min_length=evidence.MIN_EXPORT_KEY_LENGTH,
+        max_length=200,
+        strip=True,
+        help_text=(
+            f"At least {evidence.MIN_EXPORT_KEY_LENGTH} characters. Use the same key for every "
+            "file you send to the same research partner."
+        ),
+        error_messages={
+            "required": "Enter an export key.",
+            "min_length": (
+                f"The export key must be at least {evidence.MIN_EXPORT_KEY_LENGTH} "
+                "characters long (it has %(show_value)d)."
+            ),
+            "max_length": "The export key can be at most 200 characters long.",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_export(request):
+    _require_evidence(request)
+    form = ExportKeyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            rows = evidence.deidentified_rows(export_key=form.cleaned_data["export_key"])
+            return _csv_response(
+                evidence.DEIDENTIFIED_COLUMNS,
+                rows,
+                f"attune-evidence-deidentified-{_stamp()}",
+            )
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "training/reports/evidence_export.html",
+        {"form": form, "columns": evidence.DEIDENTIFIED_COLUMNS},
+        status=status,
+    )
