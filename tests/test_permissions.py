@@ -75,6 +75,47 @@ CASES = [
     ("/reports/units/{nicu}/compliance/?on=notadate", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
     ("/reports/units/{picu}/compliance/", "get", [403, 404, 200, 200, 403, 200, LOGIN]),
     ("/reports/units/999999/compliance/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
+    # Issue 6: the reports home's tables, the organisation view (education leads), the unit
+    # matrix's filters and exports, and a person's transcript.
+    ("/reports/?export=csv&table=units", "get", [403, 200, 200, 200, 403, 200, LOGIN]),
+    ("/reports/?export=xlsx&table=roles", "get", [403, 200, 200, 200, 403, 200, LOGIN]),
+    ("/reports/organisation/", "get", [403, 403, 403, 200, 403, 200, LOGIN]),
+    ("/reports/organisation/?sort=late", "get", [403, 403, 403, 200, 403, 200, LOGIN]),
+    (
+        "/reports/organisation/?export=csv&table=staff",
+        "get",
+        [403, 403, 403, 200, 403, 200, LOGIN],
+    ),
+    (
+        "/reports/organisation/?export=xlsx&table=units",
+        "get",
+        [403, 403, 403, 200, 403, 200, LOGIN],
+    ),
+    (
+        "/reports/units/{nicu}/?status=late&sort=late&page=2",
+        "get",
+        [403, 200, 404, 200, 403, 200, LOGIN],
+    ),
+    ("/reports/units/{nicu}/?role=999999", "get", [403, 400, 404, 400, 403, 400, LOGIN]),
+    (
+        "/reports/units/{nicu}/?export=xlsx&table=matrix",
+        "get",
+        [403, 200, 404, 200, 403, 200, LOGIN],
+    ),
+    ("/reports/units/{picu}/?export=csv", "get", [403, 404, 200, 200, 403, 200, LOGIN]),
+    ("/reports/people/{staff_user}/", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
+    (
+        "/reports/people/{staff_user}/?export=xlsx&table=attempts",
+        "get",
+        [403, 200, 404, 200, 403, 200, LOGIN],
+    ),
+    ("/reports/people/{picu_staff}/", "get", [403, 404, 200, 200, 403, 200, LOGIN]),
+    (
+        "/reports/people/{picu_staff}/?export=csv&table=completions",
+        "get",
+        [403, 404, 200, 200, 403, 200, LOGIN],
+    ),
+    ("/reports/people/999999/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
     ("/certificates/", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
     ("/certificates/{certificate}/pdf/", "get", [200, 200, 404, 200, 404, 200, LOGIN]),
     ("/certificates/999999/pdf/", "get", [404, 404, 404, 404, 404, 404, LOGIN]),
@@ -113,6 +154,8 @@ def test_every_url_answers_each_kind_of_user(world, people, client, url, method,
         picu=world["picu"].pk,
         assignment=world["assignment"].pk,
         picu_assignment=world["picu_assignment"].pk,
+        staff_user=people.staff.pk,
+        picu_staff=people.other_staff.pk,
     )
     assert _status(client, people, kind, method, url) == expected[KINDS.index(kind)]
 

@@ -137,10 +137,8 @@ def reports_index(request):
     )
     if response:
         return response
-    trend = reporting.compliance_trend(
-        unit_ids=Unit.objects.values_list("pk", flat=True) if leads else [s.unit.pk for s in mine.units],
-        today=ctx.today,
-    )
+    shown = Unit.objects.all() if leads else managed
+    trend = reporting.compliance_trend(unit_ids=shown.values_list("pk", flat=True), today=ctx.today)
     cards = [
         {"summary": s, "chart": charts.trend_chart(trend.get(s.unit.pk, []), today=ctx.today)}
         for s in mine.units

@@ -142,7 +142,17 @@ def _count(client, url):
         ("manager", "/reports/"),
         ("manager", "/reports/units/{nicu}/"),
         ("manager", "/reports/units/{nicu}/export.csv"),
+        ("manager", "/reports/units/{nicu}/?status=late&sort=late&per_page=25"),
+        ("manager", "/reports/units/{nicu}/?status=in_progress&q=a&page=2&per_page=25"),
+        ("manager", "/reports/units/{nicu}/?export=xlsx&table=matrix"),
+        ("manager", "/reports/units/{nicu}/?export=csv&table=roles"),
+        ("manager", "/reports/people/{staff_id}/"),
+        ("manager", "/reports/?export=xlsx&table=units"),
         ("lead", "/reports/"),
+        ("lead", "/reports/organisation/"),
+        ("lead", "/reports/organisation/?sort=compliance"),
+        ("lead", "/reports/organisation/?export=csv&table=staff"),
+        ("lead", "/reports/organisation/?export=xlsx&table=units"),
         ("staff", "/learn/"),
         ("staff", "/certificates/"),
         ("staff", "{module_url}"),
@@ -154,7 +164,9 @@ def test_query_count_does_not_grow_with_data(people, site, module, login, who, u
     client = login(getattr(people, who))
     pass_module(people.staff, module)
     attempt = Attempt.objects.get(user=people.staff, module=module)
-    url = url.format(nicu=people.nicu.pk, module_url=module.url, attempt=attempt.pk)
+    url = url.format(
+        nicu=people.nicu.pk, module_url=module.url, attempt=attempt.pk, staff_id=people.staff.pk
+    )
     _grow(people, site, staff=2, modules=1)
     small = _count(client, url)
     _grow(people, site, staff=20, modules=3)
