@@ -131,6 +131,18 @@ CASES = [
         [302, 302, 302, 200, 200, 200, 302],
     ),
     ("/admin/reports/item-analysis/999999/", "get", [302, 302, 302, 404, 404, 404, 302]),
+    # Reports → Compliance in the admin: education leads and admins; the educator (admin
+    # access, no training.view_all_reports) is sent back to the dashboard.
+    ("/admin/reports/compliance/", "get", [302, 302, 302, 200, 302, 200, 302]),
+    ("/admin/reports/compliance/?export=csv", "get", [302, 302, 302, 200, 302, 200, 302]),
+    ("/admin/reports/compliance/{nicu}/", "get", [302, 302, 302, 200, 302, 200, 302]),
+    ("/admin/reports/compliance/{picu}/", "get", [302, 302, 302, 200, 302, 200, 302]),
+    (
+        "/admin/reports/compliance/{nicu}/?export=xlsx",
+        "get",
+        [302, 302, 302, 200, 302, 200, 302],
+    ),
+    ("/admin/reports/compliance/999999/", "get", [302, 302, 302, 404, 302, 404, 302]),
     # HR import: admins (and holders of training.import_staff); the others get Wagtail's
     # refusal (leads and educators back to the dashboard, non-admin users to the login).
     ("/admin/staff-import/", "get", [302, 302, 302, 302, 302, 200, 302]),

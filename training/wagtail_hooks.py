@@ -124,3 +124,41 @@ def register_evidence_menu_item():
 
 
 # --- end Learning evidence ---------------------------------------------------------------------
+
+
+# --- Compliance (Reports → Compliance; education leads and admins) ----------------------------
+# The views live in training/admin_compliance.py and list the same tables the /reports/ pages
+# export (training/report_tables.py).
+from .admin_compliance import ComplianceUnitsView, ComplianceUnitView  # noqa: E402
+
+compliance_urls = [
+    path("", ComplianceUnitsView.as_view(), name="index"),
+    path("results/", ComplianceUnitsView.as_view(results_only=True), name="index_results"),
+    path("<int:unit_id>/", ComplianceUnitView.as_view(), name="unit"),
+    path(
+        "<int:unit_id>/results/",
+        ComplianceUnitView.as_view(results_only=True),
+        name="unit_results",
+    ),
+]
+
+
+@hooks.register("register_admin_urls")
+def register_compliance_urls():
+    return [path("reports/compliance/", include((compliance_urls, "training_compliance")))]
+
+
+class ComplianceMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_all_units(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_compliance_menu_item():
+    return ComplianceMenuItem(
+        "Compliance",
+        reverse("training_compliance:index"),
+        name="compliance",
+        icon_name="tasks",
+        order=1290,
+    )
