@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from modules.models import TrainingModulePage
@@ -66,16 +66,24 @@ class EvidenceFilterSet(WagtailFilterSet):
         fields = ["module", "breakdown"]
 
 
-def _dash(value):
-    return "–" if value in ("", None) else value
+class EvidenceColumn(HelpColumn):
+    """A listing column; a blank cell shows a dash, as on the report pages."""
+
+    empty_value_display = "–"
 
 
-def _signed_points(row):
+def _scores(row):
+    if row.mean_pre == "":
+        return ""
+    return f"{row.mean_pre}% → {row.mean_post}%"
+
+
+def _learners(row):
+    return f"Fewer than {evidence.MIN_GROUP} learners" if row.suppressed else row.learners
+
+
+def _change(row):
     return "" if row.mean_change == "" else f"{row.mean_change_signed} pts"
-
-
-def _percent(value):
-    return "" if value == "" else f"{value}%"
 
 
 class LearningEvidenceView(EvidenceAccessMixin, ReportView):
@@ -95,38 +103,35 @@ class LearningEvidenceView(EvidenceAccessMixin, ReportView):
         TitleColumn(
             "module_title",
             label="Module",
+            width="22%",
             get_url=lambda row: reverse("reports:evidence_module", args=[row.module.id]),
         ),
-        Column("group", label="Group"),
-        HelpColumn(
+        EvidenceColumn("group", label="Group"),
+        EvidenceColumn(
             "learners",
             label="Learners",
-            accessor=lambda row: evidence.SUPPRESSED_NOTE if row.suppressed else row.learners,
+            accessor=_learners,
             help_text="Took the pre-test and then the quiz on the same version.",
         ),
-        Column("mean_pre", label="Mean pre-test", accessor=lambda row: _percent(row.mean_pre)),
-        Column("mean_post", label="Mean quiz", accessor=lambda row: _percent(row.mean_post)),
-        HelpColumn(
+        EvidenceColumn("scores", label="Mean pre-test → quiz", accessor=_scores),
+        EvidenceColumn(
             "mean_change",
             label="Mean change",
-            accessor=_signed_points,
+            accessor=_change,
             help_text="Quiz minus pre-test score, percentage points.",
         ),
-        Column("ci", label="95% CI of change", accessor=lambda row: _dash(row.ci_text)),
-        Column("sd_change", label="SD of change", accessor=lambda row: _dash(row.sd_change)),
-        HelpColumn(
+        EvidenceColumn("ci", label="95% CI of change", accessor="ci_text"),
+        EvidenceColumn(
             "effect_size",
             label="Effect size dz",
-            accessor=lambda row: _dash(row.effect_size),
-            help_text="Mean change ÷ SD of change.",
+            help_text="Mean change divided by the SD of change.",
         ),
-        HelpColumn(
+        EvidenceColumn(
             "confidence_change",
             label="Confidence change",
-            accessor=lambda row: _dash(row.confidence_change_signed),
-            help_text="Mean rating, 1 to 5.",
+            accessor="confidence_change_signed",
+            help_text="Mean rating from 1 to 5.",
         ),
-        Column("note", label="Note"),
     ]
     list_export = evidence.COLUMN_KEYS
     export_headings = evidence.COLUMN_HEADINGS

@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime
 import math
 import statistics
+import textwrap
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -613,28 +614,35 @@ def deidentified_rows(*, export_key: str) -> list[list]:
 
 # --- the chart ----------------------------------------------------------------------------------
 
+CHART_TOP = 34  # below the legend
+CHART_LINE = 17  # px per line of a label
+CHART_BARS = 40  # px for the two bars and the gap below them
+CHART_LABEL_WIDTH = 28  # characters per label line: fits a 390 px wide phone screen
+CHART_LABEL_LINES = 2
+
+
+def _label_lines(label: str) -> list[str]:
+    """A label wrapped at word boundaries onto at most two short lines (… if cut)."""
+    lines = textwrap.wrap(label, width=CHART_LABEL_WIDTH) or [""]
+    if len(lines) > CHART_LABEL_LINES:
+        last = lines[CHART_LABEL_LINES - 1][: CHART_LABEL_WIDTH - 1].rstrip()
+        lines = [*lines[: CHART_LABEL_LINES - 1], last + "…"]
+    return lines
+
 
 @dataclass(frozen=True)
 class ChartBar:
+    """One row's pair of bars; y positions in px, widths in percent of the bar area."""
+
     label: str
+    lines: tuple[tuple[str, int], ...]  # (text, baseline y) of the label's lines
     pre: Decimal
     post: Decimal
     learners: int
-    top: int  # px from the top of the chart
-    pre_width: str  # percent of the bar area, e.g. "45.0%"
+    pre_y: int
+    post_y: int
+    pre_width: str  # e.g. "45.0%"
     post_width: str
-
-    @property
-    def label_y(self) -> int:
-        return self.top + 14
-
-    @property
-    def pre_y(self) -> int:
-        return self.top + 22
-
-    @property
-    def post_y(self) -> int:
-        return self.top + 40
 
     @property
     def pre_text_y(self) -> int:
@@ -643,17 +651,6 @@ class ChartBar:
     @property
     def post_text_y(self) -> int:
         return self.post_y + 12
-
-
-CHART_ROW_HEIGHT = 64
-CHART_TOP = 34
-CHART_LABEL_CHARS = 44
-
-
-def _short(label: str) -> str:
-    if len(label) <= CHART_LABEL_CHARS:
-        return label
-    return label[: CHART_LABEL_CHARS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -679,20 +676,26 @@ def chart(rows: Sequence[EvidenceRow], *, label=lambda row: row.group) -> Chart:
     """Paired bars (mean pre-test and mean quiz score, 0-100%) for the rows that have pairs
     and are shown. Geometry only; the template draws it."""
     bars = []
+    y = CHART_TOP
     for row in rows:
         if row.suppressed or not row.summary.n:
             continue
-        top = CHART_TOP + len(bars) * CHART_ROW_HEIGHT
-        pre, post = row.mean_pre, row.mean_post
+        text = label(row)
+        lines = _label_lines(text)
+        baselines = tuple((line, y + 14 + i * CHART_LINE) for i, line in enumerate(lines))
+        pre_y = y + len(lines) * CHART_LINE + 4
         bars.append(
             ChartBar(
-                label=_short(label(row)),
-                pre=pre,
-                post=post,
+                label=text,
+                lines=baselines,
+                pre=row.mean_pre,
+                post=row.mean_post,
                 learners=row.summary.n,
-                top=top,
-                pre_width=f"{pre}%",
-                post_width=f"{post}%",
+                pre_y=pre_y,
+                post_y=pre_y + 17,
+                pre_width=f"{row.mean_pre}%",
+                post_width=f"{row.mean_post}%",
             )
         )
-    return Chart(bars=bars, height=CHART_TOP + len(bars) * CHART_ROW_HEIGHT + 24)
+        y = pre_y + CHART_BARS
+    return Chart(bars=bars, height=y + 24)

@@ -4,7 +4,7 @@ A report view describes each of its tables once, as a `Table` (headings and a la
 iterator); `export_response` turns the `?export=csv|xlsx&table=<name>` of a request into the
 file. The admin's report views (Wagtail ReportView) use the same tables, so each report has
 one implementation. Every text cell is neutralised against formula injection, in both
-formats.
+formats; numbers Attune computed are written as numbers (a change of -21.5 points is data).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import datetime
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -37,14 +38,22 @@ class Table:
     rows: Iterable[Sequence]
 
 
-def _csv_value(value) -> str:
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _csv_value(value):
+    """Numbers stay numbers (a negative change is data, not a formula); dates are ISO; text
+    is neutralised."""
+    if _is_number(value):
+        return value
     if isinstance(value, datetime.date):
         return value.isoformat()
     return spreadsheet_safe(value)
 
 
 def _xlsx_value(value):
-    if value is None or isinstance(value, bool | int | float | datetime.date):
+    if value is None or _is_number(value) or isinstance(value, datetime.date):
         return value
     return spreadsheet_safe(value)
 

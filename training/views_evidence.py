@@ -2,28 +2,22 @@
 
 Thin: the numbers come from `training.evidence`; these views check who is asking, pick the
 rows and hand them to a template or a spreadsheet writer. Every CSV and XLSX cell that is text
-goes through `spreadsheet_safe`; numbers are written as numbers.
+is neutralised and numbers stay numbers (training.exports).
 """
 
 from __future__ import annotations
 
-import csv
-from decimal import Decimal
-from io import BytesIO
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from . import access, evidence
-from .spreadsheets import Echo, spreadsheet_safe
+from . import access, evidence, exports
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMATS = ("csv", "xlsx")
+FORMATS = exports.FORMATS
 TABLES = {"roles": "role", "units": "unit"}
 
 
@@ -32,59 +26,19 @@ def _require_evidence(request) -> None:
         raise PermissionDenied("Evidence of learning is for education leads.")
 
 
-# --- spreadsheets -------------------------------------------------------------------------------
-
-
-def _cell(value):
-    """Numbers stay numbers (a negative change is data, not a formula); text is neutralised."""
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return value
-    return spreadsheet_safe(value)
-
-
-def _csv_response(header, rows, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield writer.writerow([_cell(v) for v in header])
-        for row in rows:
-            yield writer.writerow([_cell(v) for v in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def _xlsx_response(header, rows, filename: str, *, title: str) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-
-    def cells(values):
-        for value in values:
-            cell = WriteOnlyCell(sheet, _cell(value))
-            if cell.data_type == "f":  # openpyxl reads "=..." as a formula: keep it text
-                cell.data_type = "s"
-            yield cell
-
-    sheet.append(cells(header))
-    for row in rows:
-        sheet.append(cells(row))
-    output = BytesIO()
-    workbook.save(output)
-    response = HttpResponse(output.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+# --- spreadsheets (training.exports writes them) ----------------------------------------------
 
 
 def _table_response(rows, fmt: str, filename: str, *, title: str):
-    header = [heading for _, heading in evidence.COLUMNS]
-    body = (evidence.row_cells(row) for row in rows)
-    if fmt == "csv":
-        return _csv_response(header, body, filename)
-    return _xlsx_response(header, body, filename, title=title)
+    table = exports.Table(
+        name=filename,
+        title=title,
+        headings=[heading for _, heading in evidence.COLUMNS],
+        rows=(evidence.row_cells(row) for row in rows),
+    )
+    if fmt == exports.CSV:
+        return exports.csv_response(table, filename)
+    return exports.xlsx_response(table, filename)
 
 
 def _stamp() -> str:
@@ -188,11 +142,13 @@ def evidence_export(request):
     if request.method == "POST":
         if form.is_valid():
             rows = evidence.deidentified_rows(export_key=form.cleaned_data["export_key"])
-            return _csv_response(
-                evidence.DEIDENTIFIED_COLUMNS,
-                rows,
-                f"attune-evidence-deidentified-{_stamp()}",
+            table = exports.Table(
+                name="deidentified",
+                title="De-identified",
+                headings=evidence.DEIDENTIFIED_COLUMNS,
+                rows=rows,
             )
+            return exports.csv_response(table, f"attune-evidence-deidentified-{_stamp()}")
         status = 400
     else:
         status = 200
