@@ -61,13 +61,22 @@ class TableReportView(ComplianceAccessMixin, ReportView):
         return reporting.Context.load(timezone.localdate())
 
     @property
+    def list_export(self):
+        """The headings (non-empty, so Wagtail shows its download buttons)."""
+        return list(self.table.headings)
+
+    @property
     def columns(self):
         columns = []
         for i, heading in enumerate(self.table.headings):
             if i == self.link_column:
                 columns.append(
                     TitleColumn(
-                        f"c{i}", label=heading, accessor=itemgetter(i), get_url=self.row_url
+                        f"c{i}",
+                        label=heading,
+                        accessor=itemgetter(i),
+                        get_url=self.row_url,
+                        classname="w-whitespace-nowrap",
                     )
                 )
             else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from django.core.paginator import Paginator
@@ -184,6 +184,7 @@ class UnitSummary:
     unit: Unit
     counts: Counts
     by_role: list[RoleCounts]
+    role_columns: list[Counts | None] = field(default_factory=list)  # aligned to the roles
 
     def role_percent(self, role_id: int) -> int | None:
         for row in self.by_role:
@@ -248,7 +249,14 @@ def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
             role_totals[role.pk].add(c)
             by_role.append(RoleCounts(role=role, counts=c))
         total.add(counts)
-        summaries.append(UnitSummary(unit=unit, counts=counts, by_role=by_role))
+        summaries.append(
+            UnitSummary(
+                unit=unit,
+                counts=counts,
+                by_role=by_role,
+                role_columns=[groups.get((unit.pk, role.pk)) for role in role_order],
+            )
+        )
     return Organisation(
         units=summaries,
         roles=role_order,
@@ -621,13 +629,22 @@ def transcript(*, user_id: int, viewer, ctx: Context) -> Transcript | None:
         )
     )
     [row] = _cells([profile], requirements, ctx) if requirements else [Row(profile, [])]
-    pairs = list(zip(requirements, row.cells, strict=True))
-    pairs.sort(key=lambda p: ORDER.index(p[1].status) if p[1].status else len(ORDER))
     completions = list(
         Completion.objects.filter(user_id=user_id)
         .select_related("module", "attempt", "certificate")
         .order_by("-completed_at")
     )
+    latest: dict[int, datetime.date] = {}
+    for c in completions:  # newest first
+        latest.setdefault(c.module_id, c.completed_on)
+    for requirement, cell in zip(requirements, row.cells, strict=True):
+        # A renewal cycle holds the completion it renews: show when that was.
+        if cell.completed_on is None and cell.status == Status.COMPLETED:
+            dates = [latest.get(m) for m in requirement.module_ids]
+            if dates and None not in dates:
+                cell.completed_on = min(dates)
+    pairs = list(zip(requirements, row.cells, strict=True))
+    pairs.sort(key=lambda p: ORDER.index(p[1].status) if p[1].status else len(ORDER))
     attempts = list(
         Attempt.objects.filter(user_id=user_id)
         .select_related("module")
