@@ -8,7 +8,7 @@ from wagtail.models import Page, Site
 from certificates.models import Certificate
 from cms.models import HomePage
 from modules.models import ModuleIndexPage, TrainingModulePage
-from training.models import Attempt, Completion, StaffProfile
+from training.models import Attempt, Completion, StaffProfile, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -61,4 +61,7 @@ def test_seed_demo_builds_a_demo_and_is_idempotent(settings, client):
         assert title in dashboard
     client.login(username="manager", password="attune-demo")
     html = client.get("/reports/").content.decode()
-    assert "NICU" in html and "Amara Okafor" in html and "Overdue" in html
+    assert "NICU" in html and "PICU" in html and "Who is overdue" in html
+    nicu = Unit.objects.get(name="NICU")
+    html = client.get(f"/reports/units/{nicu.pk}/").content.decode()
+    assert "Amara Okafor" in html and "Overdue" in html
