@@ -103,3 +103,10 @@ def screenshot(viewport):
         return path
 
     return _screenshot
+
+
+@pytest.fixture
+def live_db(transactional_db, django_db_serialized_rollback):
+    """The live server needs committed data, so the test runs outside a transaction and the
+    database is flushed afterwards; serialized rollback restores the rows the migrations
+    created (Wagtail's root page, default site) before each test."""

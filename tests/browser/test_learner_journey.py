@@ -23,13 +23,6 @@ MODULE_TITLE = SAMPLE_SPEC["title"]
 DUE_DATE = re.compile(r"due \d{1,2} [A-Z][a-z]+ \d{4}")
 
 
-@pytest.fixture
-def live_db(transactional_db, django_db_serialized_rollback):
-    """The live server needs committed data, so the test runs outside a transaction and the
-    database is flushed afterwards; serialized rollback restores the rows the migrations
-    created (Wagtail's root page, default site) before each test."""
-
-
 def test_learner_journey(live_server, live_db, people, new_context, screenshot):
     nurse = people.staff
     base = live_server.url
