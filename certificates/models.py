@@ -72,3 +72,51 @@ class Certificate(models.Model):
 
         base = settings.ATTUNE_PUBLIC_BASE_URL.rstrip("/")
         return base + reverse("verify:detail", args=[self.code])
+
+
+class CompetencyReport(models.Model):
+    """A unit's competency report as a PDF, requested by a manager or education lead.
+
+    Rendering a large unit takes long enough that a background task builds it; this record
+    is what the requester's browser checks until the file is ready (or the render failed,
+    with the reason). It also keeps a dated copy of exactly what was handed to a surveyor.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    unit = models.ForeignKey(
+        "training.Unit", on_delete=models.PROTECT, related_name="competency_reports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="competency_reports"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    as_of = models.DateField(help_text="The day the report's figures are for.")
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(upload_to="reports/%Y/%m/", max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    staff_count = models.PositiveIntegerField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["file"])
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["requested_by", "unit", "status"])]
+
+    def __str__(self):
+        return f"Competency report: {self.unit} as of {self.as_of} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.State.PENDING
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.State.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.State.FAILED

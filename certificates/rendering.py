@@ -1,4 +1,4 @@
-"""Certificate PDFs with WeasyPrint.
+"""Certificate and competency-report PDFs with WeasyPrint.
 
 The HTML is self-contained (inline CSS, fonts from the system), so the URL fetcher refuses
 everything except data: URLs: rendering never reads a file or the network.
@@ -20,6 +20,16 @@ class RefusingURLFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+def html_to_pdf(html: str) -> bytes:
+    """Self-contained HTML to PDF bytes; nothing is fetched but data: URLs."""
+    return HTML(string=html, url_fetcher=RefusingURLFetcher()).write_pdf()
+
+
 def render_certificate_pdf(certificate) -> bytes:
     html = render_to_string("certificates/certificate_pdf.html", {"certificate": certificate})
-    return HTML(string=html, url_fetcher=RefusingURLFetcher()).write_pdf()
+    return html_to_pdf(html)
+
+
+def render_competency_report_pdf(context: dict) -> bytes:
+    """A unit's competency report; `context` from `services._competency_report_context`."""
+    return html_to_pdf(render_to_string("certificates/competency_report.html", context))

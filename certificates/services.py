@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
+import logging
+import math
+
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
 
 from cms.models import OrganisationSettings
+from training import access, charts, reporting
+from training.models import Unit
 
-from .models import Certificate
-from .rendering import render_certificate_pdf
+from .models import Certificate, CompetencyReport
+from .rendering import render_certificate_pdf, render_competency_report_pdf
+
+logger = logging.getLogger(__name__)
 
 
 def _organisation() -> OrganisationSettings:
@@ -58,3 +68,158 @@ def certificate_render_pdf(*, certificate_id: int) -> Certificate:
     certificate.save(update_fields=["pdf"])
     del certificate.skip_history_when_saving
     return certificate
+
+
+# --- competency reports ---------------------------------------------------------------------
+
+# A report still pending after this long is taken as lost (a worker died mid-render): asking
+# again queues a new one instead of returning it, and its page offers "Try again".
+COMPETENCY_REPORT_STALE_AFTER = datetime.timedelta(minutes=15)
+# Requirement columns per staff table in the PDF: with more requirements than this the staff
+# table is split into several tables of about equal width, so a column never gets too narrow
+# to read on a landscape page.
+COMPETENCY_REPORT_COLUMNS_PER_TABLE = 10
+
+
+def competency_report_is_stale(report: CompetencyReport) -> bool:
+    return report.is_pending and timezone.now() - report.requested_at > (
+        COMPETENCY_REPORT_STALE_AFTER
+    )
+
+
+def competency_report_filename(report: CompetencyReport) -> str:
+    """attune-<unit>-competency-<as of>.pdf"""
+    return f"attune-{slugify(report.unit.name) or 'unit'}-competency-{report.as_of.isoformat()}.pdf"
+
+
+@transaction.atomic
+def competency_report_request(*, unit: Unit, user) -> CompetencyReport:
+    """Ask for a unit's competency report; a background task builds the PDF once this commits.
+
+    Only someone who may see the unit's reports may ask. While the same person's report for
+    the unit is still being prepared, asking again returns it instead of queuing a second
+    render (a double click costs nothing).
+    """
+    if not access.reportable_units(user).filter(pk=unit.pk).exists():
+        raise ValidationError("You may not see this unit's reports.")
+    pending = (
+        CompetencyReport.objects.filter(
+            unit=unit,
+            requested_by=user,
+            status=CompetencyReport.State.PENDING,
+            requested_at__gte=timezone.now() - COMPETENCY_REPORT_STALE_AFTER,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+    if pending is not None:
+        return pending
+    report = CompetencyReport(unit=unit, requested_by=user, as_of=timezone.localdate())
+    report.full_clean()
+    report._history_user = user
+    report.save()
+    from .tasks import render_competency_report_task  # tasks imports this module
+
+    transaction.on_commit(lambda: render_competency_report_task.enqueue(report.pk))
+    return report
+
+
+def competency_report_render(*, report_id: int) -> CompetencyReport:
+    """Build a requested report's PDF, store it and mark the report ready; on any error mark
+    it failed with the reason, so it is never left pending by an exception.
+
+    The figures are for the day the render runs (`as_of` is set to it). The database is only
+    read while WeasyPrint works; the row is locked just to store the result. A report that is
+    no longer pending is returned as it is, so a task run twice renders once.
+    """
+    report = CompetencyReport.objects.select_related("unit", "requested_by").get(pk=report_id)
+    if not report.is_pending:
+        return report
+    try:
+        context = _competency_report_context(report)
+        pdf = render_competency_report_pdf(context)
+        return _competency_report_store(
+            report_id=report.pk,
+            pdf=pdf,
+            as_of=context["today"],
+            staff_count=context["summary"].counts.staff,
+        )
+    except Exception as exc:  # any failure is recorded on the report, never left pending
+        logger.exception("Competency report %s could not be built", report.pk)
+        message = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        return _competency_report_fail(report_id=report.pk, message=message[:1000])
+
+
+def _competency_report_context(report: CompetencyReport) -> dict:
+    """Everything the PDF shows, read through training's report selectors (a fixed number
+    of queries per table, the staff in batches)."""
+    unit = report.unit
+    ctx = reporting.Context.load(timezone.localdate())
+    summary = reporting.unit_summaries(units=Unit.objects.filter(pk=unit.pk), ctx=ctx).units[0]
+    trend = reporting.compliance_trend(unit_ids=[unit.pk], today=ctx.today)
+    columns = reporting.unit_columns(unit=unit)
+    staff = reporting.staff_queryset(unit=unit, filters=reporting.MatrixFilters(), ctx=ctx)
+    parts = max(1, math.ceil(len(columns) / COMPETENCY_REPORT_COLUMNS_PER_TABLE))
+    size = max(1, math.ceil(len(columns) / parts))
+    chunks = [columns[i : i + size] for i in range(0, len(columns), size)] or [[]]
+    tables = [
+        {
+            "columns": chunk,
+            "first": i * size + 1,
+            "last": i * size + len(chunk),
+            "rows": reporting.matrix_rows(staff=staff, columns=chunk, ctx=ctx),
+        }
+        for i, chunk in enumerate(chunks)
+    ]
+    return {
+        "report": report,
+        "unit": unit,
+        "organisation": _organisation(),
+        "today": ctx.today,
+        "window": ctx.window,
+        "generated_at": timezone.localtime(),
+        "requested_by": report.requested_by.get_full_name() or report.requested_by.get_username(),
+        "summary": summary,
+        "chart": charts.trend_chart(trend.get(unit.pk, []), today=ctx.today),
+        "columns": columns,
+        "tables": tables,
+        "split": len(tables) > 1,
+    }
+
+
+@transaction.atomic
+def _competency_report_store(
+    *, report_id: int, pdf: bytes, as_of: datetime.date, staff_count: int
+) -> CompetencyReport:
+    report = CompetencyReport.objects.select_for_update().get(pk=report_id)
+    if not report.is_pending:
+        return report
+    report.as_of = as_of
+    report.file.save(competency_report_filename(report), ContentFile(pdf), save=False)
+    report.status = CompetencyReport.State.READY
+    report.staff_count = staff_count
+    report.finished_at = timezone.now()
+    report.error = ""
+    report.full_clean()
+    _stamp_render(report)
+    report.save()
+    return report
+
+
+@transaction.atomic
+def _competency_report_fail(*, report_id: int, message: str) -> CompetencyReport:
+    report = CompetencyReport.objects.select_for_update().get(pk=report_id)
+    if not report.is_pending:
+        return report
+    report.status = CompetencyReport.State.FAILED
+    report.error = message or "The PDF could not be built."
+    report.finished_at = timezone.now()
+    _stamp_render(report)
+    report.save()
+    return report
+
+
+def _stamp_render(report: CompetencyReport) -> None:
+    """The background task works on the requester's behalf; history says so."""
+    report._history_user = report.requested_by
+    report._change_reason = "Built by the background task"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("learn/", include("training.urls_learn")),
     path("reports/", include("training.urls_reports")),
+    path("reports/", include("certificates.urls_reports")),
     path("certificates/", include("certificates.urls")),
     path("verify/", include("certificates.urls_verify")),
 ]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from certificates.models import Certificate
+from certificates.services import competency_report_render, competency_report_request
 from training.models import Assignment, Attempt
 
 from .conftest import correct_answers
@@ -33,6 +34,11 @@ def world(people, module, client):
         "assignment": Assignment.objects.get(user=people.staff, current=True),
         "picu_assignment": Assignment.objects.get(user=people.other_staff, current=True),
     }
+
+
+def _ready_report(people):
+    report = competency_report_request(unit=people.nicu, user=people.manager)
+    return competency_report_render(report_id=report.pk)
 
 
 def _status(client, people, kind, method, url):
@@ -116,6 +122,14 @@ CASES = [
         [403, 404, 200, 200, 403, 200, LOGIN],
     ),
     ("/reports/people/999999/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
+    # The unit's PDF competency report: asked for by POST (built in the background), then
+    # seen only by whoever asked for it (the NICU manager's document here).
+    ("/reports/units/{nicu}/report.pdf", "post", [403, 302, 404, 302, 403, 302, LOGIN]),
+    ("/reports/units/{nicu}/report.pdf", "get", [405, 405, 405, 405, 405, 405, LOGIN]),
+    ("/reports/units/{picu}/report.pdf", "post", [403, 404, 302, 302, 403, 302, LOGIN]),
+    ("/reports/documents/{document}/", "get", [403, 200, 404, 404, 403, 404, LOGIN]),
+    ("/reports/documents/{document}/download/", "get", [403, 200, 404, 404, 403, 404, LOGIN]),
+    ("/reports/documents/999999/", "get", [403, 404, 404, 404, 403, 404, LOGIN]),
     ("/certificates/", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
     ("/certificates/{certificate}/pdf/", "get", [200, 200, 404, 200, 404, 200, LOGIN]),
     ("/certificates/999999/pdf/", "get", [404, 404, 404, 404, 404, 404, LOGIN]),
@@ -166,6 +180,8 @@ def test_every_url_answers_each_kind_of_user(world, people, client, url, method,
         picu=world["picu"].pk,
         assignment=world["assignment"].pk,
         picu_assignment=world["picu_assignment"].pk,
+        # Rendering a PDF takes a second: only for the URLs that need one.
+        document=_ready_report(people).pk if "{document}" in url else None,
         staff_user=people.staff.pk,
         picu_staff=people.other_staff.pk,
     )
