@@ -9,9 +9,9 @@ computed in Python (`summarise`, pure, exact fractions where the arithmetic allo
 Definitions:
 
 - Pair: a learner's pre-test paired with their first graded quiz on the same revision of the
-  module, the pre-test finished before the quiz began (the rule of
-  `selectors.pre_post_pairs`, applied to many modules at once). A learner counts once per
-  module: if they have pairs on several revisions, the first quiz's pair is used.
+  module, the pre-test finished before the quiz began (a pre-test taken after the quiz is no
+  baseline). A learner counts once per module: if they have pairs on several revisions, the
+  first quiz's pair is used.
 - Change: quiz score minus pre-test score, in percentage points.
 - Mean pre-test, mean quiz, mean change: arithmetic means over the pairs.
 - SD of change: the sample standard deviation of the changes (n - 1 in the denominator).

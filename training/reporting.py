@@ -201,6 +201,17 @@ class Organisation:
     by_role: list[RoleCounts]
 
 
+_LATE = Q(status__in=[s.value for s in LATE])
+_COUNTS = {
+    "assigned": Count("pk"),
+    "exempt": Count("pk", filter=Q(status=Status.EXEMPT.value)),
+    "compliant": Count("pk", filter=compliant_q()),
+    "overdue": Count("pk", filter=Q(status=Status.OVERDUE.value)),
+    "expired": Count("pk", filter=Q(status=Status.EXPIRED.value)),
+    "due_soon": Count("pk", filter=Q(status=Status.DUE_SOON.value)),
+}
+
+
 def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
     """Compliance per unit, per unit and role, and in total. Four queries whatever the size."""
     unit_list = list(units.order_by("name"))
@@ -213,26 +224,16 @@ def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
         .order_by()
     ):
         groups[(row["unit_id"], row["role_id"])].staff = row["n"]
-    late = Q(status__in=[s.value for s in LATE])
     aggregates = (
         ctx.annotate(_in_scope(unit_ids))
         .values("user__staff_profile__unit_id", "user__staff_profile__role_id")
-        .annotate(
-            assigned=Count("pk"),
-            exempt=Count("pk", filter=Q(status=Status.EXEMPT.value)),
-            compliant=Count("pk", filter=compliant_q()),
-            overdue=Count("pk", filter=Q(status=Status.OVERDUE.value)),
-            expired=Count("pk", filter=Q(status=Status.EXPIRED.value)),
-            due_soon=Count("pk", filter=Q(status=Status.DUE_SOON.value)),
-            people_late=Count("user_id", filter=late, distinct=True),
-        )
+        .annotate(**_COUNTS, people_late=Count("user_id", filter=_LATE, distinct=True))
         .order_by()
     )
     for row in aggregates:
         c = groups[(row["user__staff_profile__unit_id"], row["user__staff_profile__role_id"])]
-        for name in ("assigned", "exempt", "compliant", "overdue", "expired", "due_soon"):
+        for name in (*_COUNTS, "people_late"):
             setattr(c, name, row[name])
-        c.people_late = row["people_late"]
     roles = Role.objects.in_bulk({role_id for _unit, role_id in groups})
     role_order = sorted(roles.values(), key=lambda r: (r.name.lower(), r.pk))
     summaries = []
@@ -263,6 +264,25 @@ def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
         total=total,
         by_role=[RoleCounts(role=r, counts=role_totals[r.pk]) for r in role_order],
     )
+
+
+def unit_requirement_counts(*, ctx: Context) -> dict[tuple[int, int], Counts]:
+    """Every unit x requirement held by active staff: assigned, compliant, overdue, expired,
+    due soon and exempt, as the reports count them (one query; the daily snapshot stores
+    these)."""
+    rows = (
+        ctx.annotate(Assignment.objects.filter(current=True, user__staff_profile__active=True))
+        .values("user__staff_profile__unit_id", "requirement_id")
+        .annotate(**_COUNTS)
+        .order_by()
+    )
+    out = {}
+    for row in rows:
+        c = Counts()
+        for name in _COUNTS:
+            setattr(c, name, row[name])
+        out[(row["user__staff_profile__unit_id"], row["requirement_id"])] = c
+    return out
 
 
 # --- trend from the daily snapshots ---------------------------------------------------------

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from cms.models import OrganisationSettings
 from modules.models import TrainingModulePage
 
-from . import access, schedule
+from . import access
 from .models import (
     Assignment,
     Attempt,
@@ -145,124 +145,6 @@ def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
     for r in rows:
         counts[r.status.value] += 1
     return LearnerDashboard(profile=profile, rows=rows, counts=dict(counts))
-
-
-@dataclass
-class MatrixCell:
-    status: Status | None  # None: not required for this person
-    due_date: datetime.date | None = None
-    completed_on: datetime.date | None = None
-    valid_until: datetime.date | None = None
-    assignment_id: int | None = None
-
-
-@dataclass
-class MatrixRow:
-    profile: StaffProfile
-    cells: list[MatrixCell]
-
-
-@dataclass
-class Tally:
-    passed: int = 0  # compliant: holding a valid completion
-    required: int = 0  # assigned and not exempt
-
-    @property
-    def percent(self) -> int | None:
-        return None if not self.required else (self.passed * 100) // self.required
-
-
-@dataclass
-class UnitMatrix:
-    unit: Unit
-    requirements: list[Requirement]
-    rows: list[MatrixRow]
-    overall: Tally = field(default_factory=Tally)
-    by_role: dict[str, Tally] = field(default_factory=dict)
-    by_status: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def modules(self) -> list[Requirement]:  # the columns, under their older name
-        return self.requirements
-
-
-def unit_matrices(*, units: QuerySet[Unit], today: datetime.date) -> list[UnitMatrix]:
-    """Staff x requirement matrix for each unit, with % compliant overall and per role.
-
-    Fixed queries whatever the number of units, staff and requirements. Deactivated staff
-    are left out (their records stay). Columns are the requirements someone in the unit
-    holds, in the catalogue order of their (first) module.
-    """
-    window = due_soon_days()
-    unit_list = list(units.order_by("name"))
-    unit_ids = [u.pk for u in unit_list]
-    profiles = list(
-        StaffProfile.objects.filter(unit_id__in=unit_ids, active=True)
-        .select_related("user", "role")
-        .order_by("user__last_name", "user__first_name", "employee_id")
-    )
-    in_units = StaffProfile.objects.filter(unit_id__in=unit_ids, active=True).values("user_id")
-    assignments = list(
-        Assignment.objects.filter(current=True, user_id__in=in_units).select_related(
-            "requirement", "requirement__module", "requirement__module_set"
-        )
-    )
-    by_req = _module_ids_by_requirement({a.requirement_id for a in assignments})
-    started: dict[tuple[int, int], list[datetime.datetime]] = defaultdict(list)
-    for user_id, module_id, when in Attempt.objects.filter(user_id__in=in_units).values_list(
-        "user_id", "module_id", "started_at"
-    ):
-        started[(user_id, module_id)].append(when)
-    held: dict[int, dict[int, Assignment]] = defaultdict(dict)
-    for a in assignments:
-        held[a.user_id][a.requirement_id] = a
-    by_unit: dict[int, list[StaffProfile]] = defaultdict(list)
-    for p in profiles:
-        by_unit[p.unit_id].append(p)
-
-    matrices = []
-    for unit in unit_list:
-        staff = by_unit.get(unit.pk, [])
-        rank = {req_id: i for i, req_id in enumerate(by_req)}  # catalogue order
-        columns = sorted(
-            {
-                a.requirement_id: a.requirement for p in staff for a in held[p.user_id].values()
-            }.values(),
-            key=lambda r: (rank.get(r.pk, len(rank)), r.title.lower(), r.pk),
-        )
-        matrix = UnitMatrix(unit=unit, requirements=columns, rows=[])
-        by_status: dict[str, int] = defaultdict(int)
-        for p in staff:
-            cells = []
-            role_tally = matrix.by_role.setdefault(p.role.name, Tally())
-            for requirement in columns:
-                a = held[p.user_id].get(requirement.pk)
-                if a is None:
-                    cells.append(MatrixCell(status=None))
-                    continue
-                times = [t for m in by_req.get(requirement.pk, ()) for t in started[(p.user_id, m)]]
-                status = Status(
-                    a.status_on(today, due_soon_days=window, started=_started(times, a.counts_from))
-                )
-                cells.append(
-                    MatrixCell(
-                        status=status,
-                        due_date=a.due_date,
-                        completed_on=a.completed_on,
-                        valid_until=a.valid_until or a.renews_until,
-                        assignment_id=a.pk,
-                    )
-                )
-                by_status[status.value] += 1
-                if status != Status.EXEMPT:
-                    for tally in (matrix.overall, role_tally):
-                        tally.required += 1
-                        tally.passed += schedule.is_compliant(status, renewal=a.renewal)
-            matrix.rows.append(MatrixRow(profile=p, cells=cells))
-        matrix.by_role = dict(sorted(matrix.by_role.items()))
-        matrix.by_status = dict(by_status)
-        matrices.append(matrix)
-    return matrices
 
 
 @dataclass
@@ -445,52 +327,3 @@ def assignment_detail(
         cycles=list(mine.order_by("-cycle")),
         history=history,
     )
-
-
-@dataclass(frozen=True)
-class PrePostPair:
-    user_id: int
-    revision_id: int
-    pre_score: int
-    post_score: int
-    pre_confidence: dict | None
-    post_confidence: dict | None
-
-
-def pre_post_pairs(*, module_id: int) -> list[PrePostPair]:
-    """Each learner's pre-test paired with their first graded quiz on the same revision.
-
-    One query. Learners without both, or whose pre-test and quiz came from different
-    revisions of the module, are left out (their questions were not drawn from the same pool).
-    """
-    rows = (
-        Attempt.objects.filter(module_id=module_id, submitted_at__isnull=False)
-        .order_by("submitted_at", "pk")
-        .values(
-            "user_id",
-            "revision_id",
-            "kind",
-            "score_percent",
-            "confidence",
-            "started_at",
-            "submitted_at",
-        )
-    )
-    pre: dict[tuple[int, int], dict] = {}
-    post: dict[tuple[int, int], dict] = {}
-    for row in rows:
-        key = (row["user_id"], row["revision_id"])
-        (pre if row["kind"] == Attempt.Kind.PRE else post).setdefault(key, row)
-    # A pre-test is only a baseline if it was finished before the quiz began.
-    pre = {k: v for k, v in pre.items() if k in post and v["submitted_at"] <= post[k]["started_at"]}
-    return [
-        PrePostPair(
-            user_id=key[0],
-            revision_id=key[1],
-            pre_score=pre[key]["score_percent"],
-            post_score=post[key]["score_percent"],
-            pre_confidence=pre[key]["confidence"],
-            post_confidence=post[key]["confidence"],
-        )
-        for key in sorted(pre.keys() & post.keys())
-    ]

@@ -5,13 +5,11 @@ import csv
 import io
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from training import services
 
 from ..factories import StaffProfileFactory, UserFactory
-from .test_reports import pass_module
+from .test_reports import _count, pass_module
 
 pytestmark = pytest.mark.django_db
 
@@ -57,16 +55,6 @@ def test_unit_matrix_pages_fifty_at_a_time(people, login):
 
 def test_unknown_unit_is_404(people, login):
     assert login(people.admin).get("/admin/reports/compliance/999999/").status_code == 404
-
-
-def _count(client, url):
-    client.get(url)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-        if hasattr(response, "streaming_content"):
-            b"".join(response.streaming_content)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize(

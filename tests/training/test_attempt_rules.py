@@ -284,7 +284,7 @@ def test_editor_preview_of_the_quiz_records_nothing(people, make_module, client)
 def test_pre_and_post_results_are_paired_per_learner_and_revision(
     people, make_module, client, django_assert_num_queries
 ):
-    from training.selectors import pre_post_pairs
+    from training.evidence import module_evidence
 
     module = make_module(pretest=True, confidence="skill")
     client.force_login(people.staff)
@@ -300,13 +300,13 @@ def test_pre_and_post_results_are_paired_per_learner_and_revision(
     client.force_login(people.other_staff)
     lone, _ = start(client, module, kind="pre")
     client.post(f"/learn/attempts/{lone.pk}/", {})
-    with django_assert_num_queries(1):
-        pairs = pre_post_pairs(module_id=module.pk)
+    with django_assert_num_queries(2):
+        pairs = module_evidence(module_id=module.pk).pairs
     assert len(pairs) == 1
     pair = pairs[0]
     assert (pair.user_id, pair.revision_id) == (people.staff.pk, module.live_revision_id)
     assert (pair.pre_score, pair.post_score) == (0, 0)  # the first quiz is the post-test
-    assert pair.pre_confidence == {"refer": 2}
+    assert pair.pre_confidence == 2
 
 
 def test_expired_attempt_found_by_the_start_button_is_graded_and_shown(people, make_module, client):
@@ -379,7 +379,7 @@ def test_no_pre_test_once_the_quiz_was_attempted(people, make_module, client):
 
 
 def test_a_pre_test_finished_after_the_quiz_began_is_not_paired(people, make_module):
-    from training.selectors import pre_post_pairs
+    from training.evidence import module_evidence
 
     module = make_module(pretest=True)
     now = timezone.now()
@@ -398,4 +398,4 @@ def test_a_pre_test_finished_after_the_quiz_began_is_not_paired(people, make_mod
         submitted_at=now + datetime.timedelta(minutes=2),
         **base,
     )
-    assert pre_post_pairs(module_id=module.pk) == []
+    assert module_evidence(module_id=module.pk).pairs == []

@@ -17,7 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from training import evidence, selectors
+from training import evidence
 from training.models import Attempt
 
 from ..conftest import SAMPLE_SPEC, publish_module
@@ -188,19 +188,6 @@ def test_selector_statistics_match_the_hand_computed_example(example, module):
     assert physicians.suppressed and physicians.mean_change == "" and physicians.learners == ""
     assert [r.group for r in data.by_unit] == ["NICU", "PICU"]
     assert [r.suppressed for r in data.by_unit] == [False, True]
-
-
-def test_pairs_follow_the_rule_of_pre_post_pairs(example, module):
-    ours = {
-        (p.user_id, p.revision_id, p.pre_score, p.post_score)
-        for p in evidence.module_evidence(module_id=module.pk).pairs
-    }
-    theirs = {
-        (p.user_id, p.revision_id, p.pre_score, p.post_score)
-        for p in selectors.pre_post_pairs(module_id=module.pk)
-    }
-    assert ours == theirs
-    assert len(ours) == 8
 
 
 def test_overview_page_shows_the_numbers(example, module, people, login):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import io
+from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,9 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from training import schedule, services
+from training import reporting, schedule, services
 from training.models import Assignment, ComplianceSnapshot, Requirement, StaffProfile, Unit
-from training.selectors import unit_matrices
 from training.services.compliance import compliance_snapshot_take
 
 from ..conftest import SAMPLE_SPEC, correct_answers, publish_module, require
@@ -112,22 +112,35 @@ def mix(people, site, module):
     return {"a": people.requirement, "b": req_b, "module_b": module_b, "luke": luke}
 
 
+def _matrix_cells(today):
+    """Every cell of every unit's matrix as the unit report shows it (statuses worked out in
+    Python from each person's assignment), by (unit name, requirement id)."""
+    ctx = reporting.Context.load(today)
+    cells = {}
+    for unit in Unit.objects.all():
+        columns = reporting.unit_columns(unit=unit)
+        staff = reporting.staff_queryset(unit=unit, filters=reporting.MatrixFilters(), ctx=ctx)
+        for row in reporting.matrix_rows(staff=staff, columns=columns, ctx=ctx):
+            for requirement, cell in zip(columns, row.cells, strict=True):
+                if cell.status:
+                    cells.setdefault((unit.name, requirement.pk), []).append(cell)
+    return cells
+
+
 def _matrix_counts(today):
     """The same tallies, read off the unit report's matrices."""
     out = {}
-    for matrix in unit_matrices(units=Unit.objects.all(), today=today):
-        for col, requirement in enumerate(matrix.requirements):
-            statuses = [row.cells[col] for row in matrix.rows if row.cells[col].status]
-            assignments = Assignment.objects.in_bulk([c.assignment_id for c in statuses])
-            out[(matrix.unit.name, requirement.pk)] = (
-                len(statuses),
-                sum(
-                    schedule.is_compliant(c.status, renewal=assignments[c.assignment_id].renewal)
-                    for c in statuses
-                ),
-                sum(c.status in (schedule.OVERDUE, schedule.EXPIRED) for c in statuses),
-                sum(c.status == schedule.EXEMPT for c in statuses),
-            )
+    for key, statuses in _matrix_cells(today).items():
+        assignments = Assignment.objects.in_bulk([c.assignment_id for c in statuses])
+        out[key] = (
+            len(statuses),
+            sum(
+                schedule.is_compliant(c.status, renewal=assignments[c.assignment_id].renewal)
+                for c in statuses
+            ),
+            sum(c.status in (schedule.OVERDUE, schedule.EXPIRED) for c in statuses),
+            sum(c.status == schedule.EXEMPT for c in statuses),
+        )
     return out
 
 
@@ -148,10 +161,11 @@ def test_counts_per_unit_and_requirement(people, mix):
 def test_counts_agree_with_the_unit_report_on_the_same_day(mix):
     compliance_snapshot_take(day=TODAY())
     assert counts(TODAY()) == _matrix_counts(TODAY())
-    matrices = {m.unit.name: m for m in unit_matrices(units=Unit.objects.all(), today=TODAY())}
+    ctx = reporting.Context.load(TODAY())
+    summary = reporting.unit_summaries(units=Unit.objects.filter(name="NICU"), ctx=ctx).total
     nicu = list(ComplianceSnapshot.objects.filter(unit__name="NICU"))
-    assert sum(s.compliant for s in nicu) == matrices["NICU"].overall.passed
-    assert sum(s.assigned - s.exempt for s in nicu) == matrices["NICU"].overall.required
+    assert sum(s.compliant for s in nicu) == summary.compliant
+    assert sum(s.assigned - s.exempt for s in nicu) == summary.required
 
 
 def test_a_lapsed_renewal_counts_as_overdue(monkeypatch, people, mix):
@@ -162,7 +176,12 @@ def test_a_lapsed_renewal_counts_as_overdue(monkeypatch, people, mix):
         services.assignments_sync(reason="Daily upkeep")  # as the daily task does first
         compliance_snapshot_take(day=later)
         matrix_view = _matrix_counts(later)
-        statuses = unit_matrices(units=Unit.objects.filter(name="NICU"), today=later)[0].by_status
+        statuses = Counter(
+            c.status
+            for (unit, _r), cells in _matrix_cells(later).items()
+            if unit == "NICU"
+            for c in cells
+        )
     a, b = mix["a"].pk, mix["b"].pk
     assert counts(later) == {
         ("NICU", a): (5, 1, 3, 1),

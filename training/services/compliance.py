@@ -12,16 +12,13 @@ counting today's state under another date would falsify the record.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import formats, timezone
 
-from .. import schedule
-from ..models import Assignment, ComplianceSnapshot
-from ..selectors import due_soon_days
+from .. import reporting
+from ..models import ComplianceSnapshot
 
 COUNTED = ("assigned", "compliant", "overdue", "exempt")
 
@@ -31,8 +28,8 @@ def compliance_snapshot_take(*, day: datetime.date) -> int:
     """Store the day's counts per (unit, requirement); return the number of rows written.
 
     Counts the current assignments of active staff, each under the unit the person belongs
-    to, with the statuses the unit report shows on the same day: compliant (holding a valid
-    completion), overdue (overdue, or a renewal expired) and exempt. Taking the same day
+    to, with the reports' own count (`reporting.unit_requirement_counts`): compliant (holding
+    a valid completion), overdue (overdue, or a renewal expired) and exempt. Taking the same day
     again replaces that day's counts, including dropping pairs nobody holds any more.
     A fixed number of queries whatever the number of staff (the insert is batched by the
     database's parameter limit: one INSERT per ~120 unit × requirement pairs on SQLite).
@@ -51,35 +48,18 @@ def compliance_snapshot_take(*, day: datetime.date) -> int:
                 "day": formats.date_format(day, "Y-m-d"),
             },
         )
-    window = due_soon_days()
-    assignments = (
-        Assignment.objects.filter(current=True, user__staff_profile__active=True)
-        .annotate(snapshot_unit_id=F("user__staff_profile__unit_id"))
-        .select_related("requirement")
-        .only(
-            "requirement__grace_days",
-            "due_on",
-            "extended_to",
-            "completed_on",
-            "valid_until",
-            "renews_until",
-            "exempt",
-        )
-    )
-    counts: dict[tuple[int, int], dict[str, int]] = defaultdict(dict.fromkeys(COUNTED, 0).copy)
-    for a in assignments:
-        # `started` only tells "in progress" from "not started"; neither is counted here.
-        status = a.status_on(day, due_soon_days=window)
-        tally = counts[(a.snapshot_unit_id, a.requirement_id)]
-        tally["assigned"] += 1
-        tally["compliant"] += schedule.is_compliant(status, renewal=a.renewal)
-        tally["overdue"] += status in (schedule.OVERDUE, schedule.EXPIRED)
-        tally["exempt"] += status == schedule.EXEMPT
-
+    counts = reporting.unit_requirement_counts(ctx=reporting.Context.load(day))
     taken_at = timezone.now()
     rows = [
         ComplianceSnapshot(
-            taken_on=day, unit_id=unit_id, requirement_id=requirement_id, taken_at=taken_at, **c
+            taken_on=day,
+            unit_id=unit_id,
+            requirement_id=requirement_id,
+            taken_at=taken_at,
+            assigned=c.assigned,
+            compliant=c.compliant,
+            overdue=c.late,  # overdue, or a renewal expired
+            exempt=c.exempt,
         )
         for (unit_id, requirement_id), c in sorted(counts.items())
     ]
