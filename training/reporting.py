@@ -38,7 +38,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from . import schedule
+from . import access, schedule
 from .models import (
     Assignment,
     Attempt,
@@ -629,8 +629,6 @@ class Transcript:
 def transcript(*, user_id: int, viewer, ctx: Context) -> Transcript | None:
     """A person's training record as their manager or an education lead sees it, or None when
     the viewer may not see this person (another unit's). A fixed number of queries."""
-    from . import access
-
     profile = (
         StaffProfile.objects.select_related("user", "role", "unit").filter(user_id=user_id).first()
     )
