@@ -21,12 +21,15 @@ from itertools import islice
 
 from django.core.paginator import Paginator
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -202,18 +205,36 @@ class Organisation:
 
 
 _LATE = Q(status__in=[s.value for s in LATE])
-_COUNTS = {
-    "assigned": Count("pk"),
-    "exempt": Count("pk", filter=Q(status=Status.EXEMPT.value)),
-    "compliant": Count("pk", filter=compliant_q()),
-    "overdue": Count("pk", filter=Q(status=Status.OVERDUE.value)),
-    "expired": Count("pk", filter=Q(status=Status.EXPIRED.value)),
-    "due_soon": Count("pk", filter=Q(status=Status.DUE_SOON.value)),
-}
+
+
+def _tally(queryset: QuerySet[Assignment], ctx: Context, *group: str) -> dict[tuple, Counts]:
+    """Counts per group of assignments (one query): grouped by status and renewal, which
+    the database does in one pass, then added up here."""
+    rows = (
+        ctx.annotate(queryset)
+        .annotate(
+            st=F("status"),
+            renewing=ExpressionWrapper(Q(renews_until__isnull=False), output_field=BooleanField()),
+        )
+        .values(*group, "st", "renewing")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    out: dict[tuple, Counts] = defaultdict(Counts)
+    for row in rows:
+        c = out[tuple(row[g] for g in group)]
+        n, status = row["n"], row["st"]
+        c.assigned += n
+        c.exempt += n if status == Status.EXEMPT else 0
+        c.overdue += n if status == Status.OVERDUE else 0
+        c.expired += n if status == Status.EXPIRED else 0
+        c.due_soon += n if status == Status.DUE_SOON else 0
+        c.compliant += n if schedule.is_compliant(status, renewal=row["renewing"]) else 0
+    return out
 
 
 def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
-    """Compliance per unit, per unit and role, and in total. Four queries whatever the size."""
+    """Compliance per unit, per unit and role, and in total. Five queries whatever the size."""
     unit_list = list(units.order_by("name"))
     unit_ids = [u.pk for u in unit_list]
     groups: dict[tuple[int, int], Counts] = defaultdict(Counts)
@@ -224,16 +245,19 @@ def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
         .order_by()
     ):
         groups[(row["unit_id"], row["role_id"])].staff = row["n"]
-    aggregates = (
+    unit_role = ("user__staff_profile__unit_id", "user__staff_profile__role_id")
+    for key, tally in _tally(_in_scope(unit_ids), ctx, *unit_role).items():
+        tally.staff = groups[key].staff
+        groups[key] = tally
+    late_people = (
         ctx.annotate(_in_scope(unit_ids))
-        .values("user__staff_profile__unit_id", "user__staff_profile__role_id")
-        .annotate(**_COUNTS, people_late=Count("user_id", filter=_LATE, distinct=True))
+        .filter(_LATE)
+        .values(*unit_role)
+        .annotate(n=Count("user_id", distinct=True))
         .order_by()
     )
-    for row in aggregates:
-        c = groups[(row["user__staff_profile__unit_id"], row["user__staff_profile__role_id"])]
-        for name in (*_COUNTS, "people_late"):
-            setattr(c, name, row[name])
+    for row in late_people:
+        groups[(row[unit_role[0]], row[unit_role[1]])].people_late = row["n"]
     roles = Role.objects.in_bulk({role_id for _unit, role_id in groups})
     role_order = sorted(roles.values(), key=lambda r: (r.name.lower(), r.pk))
     summaries = []
@@ -270,19 +294,8 @@ def unit_requirement_counts(*, ctx: Context) -> dict[tuple[int, int], Counts]:
     """Every unit x requirement held by active staff: assigned, compliant, overdue, expired,
     due soon and exempt, as the reports count them (one query; the daily snapshot stores
     these)."""
-    rows = (
-        ctx.annotate(Assignment.objects.filter(current=True, user__staff_profile__active=True))
-        .values("user__staff_profile__unit_id", "requirement_id")
-        .annotate(**_COUNTS)
-        .order_by()
-    )
-    out = {}
-    for row in rows:
-        c = Counts()
-        for name in _COUNTS:
-            setattr(c, name, row[name])
-        out[(row["user__staff_profile__unit_id"], row["requirement_id"])] = c
-    return out
+    in_scope = Assignment.objects.filter(current=True, user__staff_profile__active=True)
+    return dict(_tally(in_scope, ctx, "user__staff_profile__unit_id", "requirement_id"))
 
 
 # --- trend from the daily snapshots ---------------------------------------------------------
@@ -398,6 +411,16 @@ class MatrixPage:
     total_staff: int  # active staff in the unit, before filters
 
 
+MODULE_BODY = ("lessons", "quiz", "references", "learning_objectives", "content_note")
+
+
+def _requirements() -> QuerySet[Requirement]:
+    """Requirements with their module's or set's name, not the module's lessons and quiz."""
+    return Requirement.objects.select_related("module", "module_set").defer(
+        *(f"module__{f}" for f in MODULE_BODY)
+    )
+
+
 def _in_catalogue_order(requirements: list[Requirement]) -> list[Requirement]:
     """Requirements in the catalogue order of their first module, each given `module_ids`
     (its published modules, in catalogue order) for `_cells`. Two queries."""
@@ -411,9 +434,7 @@ def _in_catalogue_order(requirements: list[Requirement]) -> list[Requirement]:
 def unit_columns(*, unit: Unit) -> list[Requirement]:
     """The requirements someone active in the unit holds now, in catalogue order (3 queries)."""
     held = _in_scope([unit.pk]).values("requirement_id")
-    return _in_catalogue_order(
-        list(Requirement.objects.filter(pk__in=held).select_related("module", "module_set"))
-    )
+    return _in_catalogue_order(list(_requirements().filter(pk__in=held)))
 
 
 def _started_exists() -> Exists:
@@ -509,13 +530,9 @@ def _cells(profiles: list[StaffProfile], columns: list[Requirement], ctx: Contex
     ):
         held[(row[1], row[2])] = row
     by_req = {r.pk: r.module_ids for r in columns}
-    started: dict[tuple[int, int], list[datetime.datetime]] = defaultdict(list)
-    for user_id, module_id, when in Attempt.objects.filter(
-        user_id__in=user_ids, module_id__in={m for ids in by_req.values() for m in ids}
-    ).values_list("user_id", "module_id", "started_at"):
-        started[(user_id, module_id)].append(when)
     grace = {r.pk: r.grace_days for r in columns}
     rows = []
+    to_check: list[tuple[Cell, int, int, datetime.datetime | None]] = []
     for p in profiles:
         cells = []
         for requirement in columns:
@@ -525,7 +542,6 @@ def _cells(profiles: list[StaffProfile], columns: list[Requirement], ctx: Contex
                 continue
             pk, _u, _r, due_on, extended_to, exempt, completed_on, valid_until, renews, cf = a
             due = extended_to or due_on
-            times = [t for m in by_req.get(requirement.pk, ()) for t in started[(p.user_id, m)]]
             status = Status(
                 schedule.status_on(
                     today=ctx.today,
@@ -535,21 +551,36 @@ def _cells(profiles: list[StaffProfile], columns: list[Requirement], ctx: Contex
                     completed_on=completed_on,
                     valid_until=valid_until,
                     renewal=renews is not None,
-                    started=_started(times, cf),
                     exempt=exempt,
                 )
             )
-            cells.append(
-                Cell(
-                    status=status,
-                    due_date=due,
-                    completed_on=completed_on,
-                    valid_until=valid_until or renews,
-                    assignment_id=pk,
-                    days_late=(ctx.today - due).days if status in LATE else None,
-                )
+            cell = Cell(
+                status=status,
+                due_date=due,
+                completed_on=completed_on,
+                valid_until=valid_until or renews,
+                assignment_id=pk,
+                days_late=(ctx.today - due).days if status in LATE else None,
             )
+            if status == Status.NOT_STARTED:  # or in progress: only the attempts can tell
+                to_check.append((cell, p.user_id, requirement.pk, cf))
+            cells.append(cell)
         rows.append(Row(profile=p, cells=cells))
+    if to_check:
+        latest = {
+            (row["user_id"], row["module_id"]): row["latest"]
+            for row in Attempt.objects.filter(
+                user_id__in={user_id for _c, user_id, _r, _cf in to_check},
+                module_id__in={m for ids in by_req.values() for m in ids},
+            )
+            .values("user_id", "module_id")
+            .annotate(latest=Max("started_at"))
+            .order_by()
+        }
+        for cell, user_id, req_id, cf in to_check:
+            times = [latest[(user_id, m)] for m in by_req[req_id] if (user_id, m) in latest]
+            if _started(times, cf):
+                cell.status = Status.IN_PROGRESS
     return rows
 
 
@@ -604,9 +635,7 @@ def matrix_rows(
 def organisation_columns(*, units: QuerySet[Unit]) -> list[Requirement]:
     """The requirements someone active in these units holds, in catalogue order."""
     held = _in_scope(units.values("pk")).values("requirement_id")
-    return _in_catalogue_order(
-        list(Requirement.objects.filter(pk__in=held).select_related("module", "module_set"))
-    )
+    return _in_catalogue_order(list(_requirements().filter(pk__in=held)))
 
 
 # --- one person ---------------------------------------------------------------------------
@@ -641,8 +670,8 @@ def transcript(*, user_id: int, viewer, ctx: Context) -> Transcript | None:
         return None
     requirements = _in_catalogue_order(
         list(
-            Requirement.objects.filter(assignments__user_id=user_id, assignments__current=True)
-            .select_related("module", "module_set")
+            _requirements()
+            .filter(assignments__user_id=user_id, assignments__current=True)
             .distinct()
         )
     )

@@ -7,6 +7,8 @@ writes the files.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -283,14 +285,19 @@ def organisation(request):
         raise PermissionDenied("The organisation view is for education leads.")
     ctx = _ctx()
     units = Unit.objects.all()
-    org = reporting.unit_summaries(units=units, ctx=ctx)
     sort = request.GET.get("sort") if request.GET.get("sort") in ORG_SORTS else "name"
-    org.units.sort(key=ORG_SORTS[sort])
+
+    @functools.cache
+    def summaries() -> reporting.Organisation:  # not needed for the staff download
+        org = reporting.unit_summaries(units=units, ctx=ctx)
+        org.units.sort(key=ORG_SORTS[sort])
+        return org
+
     response = exports.export_response(
         request,
         {
-            "units": lambda: units_table(org, today=ctx.today),
-            "roles": lambda: roles_table(org, today=ctx.today),
+            "units": lambda: units_table(summaries(), today=ctx.today),
+            "roles": lambda: roles_table(summaries(), today=ctx.today),
             "staff": lambda: matrix_table(
                 staff=StaffProfile.objects.filter(active=True)
                 .select_related("user", "role")
@@ -309,7 +316,7 @@ def organisation(request):
         request,
         "training/reports/organisation.html",
         {
-            "org": org,
+            "org": summaries(),
             "sort": sort,
             "chart": charts.trend_chart(trend.get(None, []), today=ctx.today),
             "today": ctx.today,

@@ -99,6 +99,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Report queries look expensive to the planner (a status CASE over every assignment) and
+    # PostgreSQL's JIT then spends longer compiling them than running them (bench/README.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction begins, so two requests writing at once wait
     # for each other instead of failing with "database is locked" (PostgreSQL locks rows).

@@ -2,6 +2,8 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .. import selectors
 
@@ -21,3 +23,34 @@ def module_progress(context, module):
             )
         progress = cache[module.pk]
     return {"request": request, "module": module, "progress": progress}
+
+
+@register.simple_tag
+def matrix_cell(cell, assignment_url_0: str):
+    """One cell of a unit matrix: the status (linking to the assignment) and its date.
+
+    `assignment_url_0` is the assignment page's URL for id 0, reversed once per page by the
+    template. Built here rather than in template code: a page holds thousands of cells, and a
+    template and a URL reversal per cell cost the unit page more than all its queries.
+    """
+    if cell.status is None:
+        return mark_safe('<td><span class="status-na">Not required</span></td>')  # noqa: S308
+    if cell.status == "completed" and cell.valid_until:
+        when = f"until {cell.valid_until.isoformat()}"
+    elif cell.status == "completed" and cell.completed_on:
+        when = cell.completed_on.isoformat()
+    elif cell.status == "exempt":
+        when = ""
+    else:
+        when = f"due {cell.due_date.isoformat()}"
+        if cell.days_late:
+            when += f" · {cell.days_late} day{'s' if cell.days_late != 1 else ''} late"
+    return format_html(
+        '<td><a href="{}{}/"><span class="badge status-{}">{}</span></a><br>'
+        '<span class="meta">{}</span></td>',
+        assignment_url_0.removesuffix("0/"),
+        cell.assignment_id,
+        cell.status.value,
+        cell.status.label,
+        when,
+    )
