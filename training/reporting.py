@@ -62,17 +62,22 @@ TO_DO = "to_do"  # not started or in progress: the SQL status does not look at a
 # --- status in SQL ------------------------------------------------------------------------------
 
 
-def status_expression(*, today: datetime.date, window: int, graces: Iterable[int]) -> Case:
+def status_expression(
+    *, today: datetime.date, window: int, graces: dict[int, tuple[int, ...]]
+) -> Case:
     """An assignment's status on `today`, as SQL (see `schedule.status_on`).
 
     Needs the queryset aliased with `due_date` (`with_status` does it). Grace periods are
-    per requirement; `graces` is every grace value in use, so the comparison is with a
-    constant date for each (portable between SQLite and PostgreSQL). Not started and in
+    per requirement; `graces` maps each grace period in use to its requirements' ids, so the
+    comparison is with a constant date for each (portable between SQLite and PostgreSQL, and
+    no join to the requirement). Not started and in
     progress are one value here, `to_do`: telling them apart needs the person's attempts.
     """
     late = Q(pk__in=[])
-    for grace in sorted(set(graces)):
-        late |= Q(requirement__grace_days=grace, due_date__lt=today - datetime.timedelta(grace))
+    for grace, requirement_ids in sorted(graces.items()):
+        late |= Q(
+            requirement_id__in=requirement_ids, due_date__lt=today - datetime.timedelta(grace)
+        )
     return Case(
         When(exempt=True, then=Value(Status.EXEMPT.value)),
         When(
@@ -96,12 +101,20 @@ def compliant_q() -> Q:
     )
 
 
-def _graces() -> list[int]:
-    return list(Requirement.objects.order_by().values_list("grace_days", flat=True).distinct())
+def _graces() -> dict[int, tuple[int, ...]]:
+    """Requirement ids by grace period (one query)."""
+    out: dict[int, list[int]] = defaultdict(list)
+    for grace, pk in Requirement.objects.order_by().values_list("grace_days", "pk"):
+        out[grace].append(pk)
+    return {grace: tuple(ids) for grace, ids in out.items()}
 
 
 def with_status(
-    queryset: QuerySet[Assignment], *, today: datetime.date, window: int, graces: Iterable[int]
+    queryset: QuerySet[Assignment],
+    *,
+    today: datetime.date,
+    window: int,
+    graces: dict[int, tuple[int, ...]],
 ) -> QuerySet[Assignment]:
     return queryset.alias(due_date=Coalesce("extended_to", "due_on")).alias(
         status=status_expression(today=today, window=window, graces=graces)
@@ -123,11 +136,11 @@ class Context:
 
     today: datetime.date
     window: int
-    graces: tuple[int, ...]
+    graces: dict[int, tuple[int, ...]]  # requirement ids by grace period
 
     @classmethod
     def load(cls, today: datetime.date) -> Context:
-        return cls(today=today, window=due_soon_days(), graces=tuple(_graces()))
+        return cls(today=today, window=due_soon_days(), graces=_graces())
 
     def annotate(self, queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
         return with_status(queryset, today=self.today, window=self.window, graces=self.graces)

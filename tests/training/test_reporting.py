@@ -81,7 +81,8 @@ def test_sql_status_agrees_with_the_schedule_for_every_case(people, module):
             )
         )
     Assignment.objects.bulk_create(cases)
-    ctx = reporting.Context(today=TODAY, window=30, graces=(0, 7))
+    graces = {grace: (requirement.pk,) for grace, requirement in requirements.items()}
+    ctx = reporting.Context(today=TODAY, window=30, graces=graces)
     sql = dict(
         ctx.annotate(Assignment.objects.filter(pk__in=[a.pk for a in cases]))
         .annotate(computed=F("status"))
