@@ -410,10 +410,6 @@ class Row:
     profile: StaffProfile
     cells: list[Cell]
 
-    @property
-    def late(self) -> int:
-        return sum(1 for c in self.cells if c.status in LATE)
-
 
 @dataclass
 class MatrixPage:
@@ -652,12 +648,6 @@ def organisation_columns(*, units: QuerySet[Unit]) -> list[Requirement]:
 
 
 # --- one person ---------------------------------------------------------------------------
-
-
-@dataclass
-class TranscriptAttempt:
-    attempt: Attempt
-    completion: Completion | None
 
 
 @dataclass
