@@ -40,6 +40,9 @@ python-deps: $(STAMP)
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# pip 23.2 (Python 3.11's bundled one) lets an extra such as weasyprint's fonttools[woff]
+	@# escape the lock's pin and then refuses it under --require-hashes: use a fixed newer pip.
+	$(PIP) install --quiet --disable-pip-version-check pip==25.3
 	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $(STAMP)
 
