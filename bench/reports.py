@@ -367,10 +367,10 @@ def status_mix(ctx):
     from django.db.models import Count, F
 
     from training import reporting
-    from training.models import StaffProfile
+    from training.models import Assignment
 
     rows = (
-        ctx.annotate(reporting._in_scope(StaffProfile.objects.values("unit_id")))
+        ctx.annotate(Assignment.objects.filter(current=True, user__staff_profile__active=True))
         .alias(started=reporting._started_exists())
         .annotate(s=F("status"), begun=F("started"))
         .values_list("s", "begun")

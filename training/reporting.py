@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -121,12 +122,18 @@ def with_status(
     )
 
 
-def _in_scope(unit_ids) -> QuerySet[Assignment]:
-    """Current assignments of the active staff of these units."""
-    return Assignment.objects.filter(
-        current=True,
-        user__staff_profile__active=True,
-        user__staff_profile__unit_id__in=unit_ids,
+def _held_in(unit_ids) -> Exists:
+    """Whether a requirement is held now (a current assignment) by someone active in these
+    units. Checked per requirement through the (requirement, current) index, so it stops at
+    the first holder instead of reading every assignment."""
+    return Exists(
+        Assignment.objects.filter(
+            requirement_id=OuterRef("pk"),
+            current=True,
+            user_id__in=StaffProfile.objects.filter(active=True, unit_id__in=unit_ids).values(
+                "user_id"
+            ),
+        )
     )
 
 
@@ -217,9 +224,6 @@ class Organisation:
     by_role: list[RoleCounts]
 
 
-_LATE = Q(status__in=[s.value for s in LATE])
-
-
 def _tally(queryset: QuerySet[Assignment], ctx: Context, *group: str) -> dict[tuple, Counts]:
     """Counts per group of assignments (one query): grouped by status and renewal, which
     the database does in one pass, then added up here."""
@@ -246,31 +250,86 @@ def _tally(queryset: QuerySet[Assignment], ctx: Context, *group: str) -> dict[tu
     return out
 
 
-def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
-    """Compliance per unit, per unit and role, and in total. Five queries whatever the size."""
-    unit_list = list(units.order_by("name"))
-    unit_ids = [u.pk for u in unit_list]
-    groups: dict[tuple[int, int], Counts] = defaultdict(Counts)
-    for row in (
-        StaffProfile.objects.filter(unit_id__in=unit_ids, active=True)
-        .values("unit_id", "role_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        groups[(row["unit_id"], row["role_id"])].staff = row["n"]
-    unit_role = ("user__staff_profile__unit_id", "user__staff_profile__role_id")
-    for key, tally in _tally(_in_scope(unit_ids), ctx, *unit_role).items():
-        tally.staff = groups[key].staff
-        groups[key] = tally
-    late_people = (
-        ctx.annotate(_in_scope(unit_ids))
-        .filter(_LATE)
-        .values(*unit_role)
-        .annotate(n=Count("user_id", distinct=True))
+def _per_person_sql(ctx: Context, staff: QuerySet[StaffProfile]) -> tuple[str, list]:
+    """SQL for one row per person of `staff` (active or not, as given) and their counts by
+    status, with the status worked out once per assignment: a subquery of (person, status,
+    renewal) per current assignment, grouped by person, left-joined to the staff so that
+    people who hold nothing are counted too."""
+    statuses = (
+        ctx.annotate(Assignment.objects.filter(current=True, user_id__in=staff.values("user_id")))
+        .annotate(
+            st=F("status"),
+            renewing=ExpressionWrapper(Q(renews_until__isnull=False), output_field=BooleanField()),
+        )
+        .values("user_id", "st", "renewing")
         .order_by()
     )
-    for row in late_people:
-        groups[(row[unit_role[0]], row[unit_role[1]])].people_late = row["n"]
+    inner, inner_params = statuses.query.get_compiler(statuses.db).as_sql()
+    people, people_params = (
+        staff.order_by()
+        .values("user_id", "unit_id", "role_id")
+        .query.get_compiler(staff.db)
+        .as_sql()
+    )
+
+    def count(condition: str) -> str:
+        return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+    # Compliant as `schedule.is_compliant`: completed, or due for renewal and not yet expired.
+    # Only compiled ORM SQL and fixed text are put together here; every value is a parameter.
+    per_person = f"""
+        SELECT s.user_id AS user_id, COUNT(*) AS assigned,
+            {count("s.st = %s")} AS exempt,
+            {count("s.st = %s OR (s.st = %s AND s.renewing)")} AS compliant,
+            {count("s.st = %s")} AS overdue,
+            {count("s.st = %s")} AS expired,
+            {count("s.st = %s")} AS due_soon
+        FROM ({inner}) s GROUP BY s.user_id"""  # noqa: S608
+    per_person_params = [  # in the order of the placeholders: the SELECT list, then FROM
+        Status.EXEMPT.value,
+        Status.COMPLETED.value,
+        Status.DUE_SOON.value,
+        Status.OVERDUE.value,
+        Status.EXPIRED.value,
+        Status.DUE_SOON.value,
+        *inner_params,
+    ]
+    sql = f"""
+        SELECT p.unit_id, p.role_id, COUNT(*),
+            COALESCE(SUM(t.assigned), 0), COALESCE(SUM(t.exempt), 0),
+            COALESCE(SUM(t.compliant), 0), COALESCE(SUM(t.overdue), 0),
+            COALESCE(SUM(t.expired), 0), COALESCE(SUM(t.due_soon), 0),
+            {count("t.overdue + t.expired > 0")}
+        FROM ({people}) p LEFT JOIN ({per_person}) t ON t.user_id = p.user_id
+        GROUP BY p.unit_id, p.role_id"""  # noqa: S608
+    return sql, [*people_params, *per_person_params]
+
+
+def unit_summaries(*, units: QuerySet[Unit], ctx: Context) -> Organisation:
+    """Compliance per unit, per unit and role, and in total. Three queries whatever the size:
+    the units, the counts (one pass over the assignments, grouped per person and then per
+    unit and role) and the roles."""
+    unit_list = list(units.order_by("name"))
+    groups: dict[tuple[int, int], Counts] = {}
+    if unit_list:
+        staff = StaffProfile.objects.filter(unit_id__in=[u.pk for u in unit_list], active=True)
+        sql, params = _per_person_sql(ctx, staff)
+        with connections[staff.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            for unit_id, role_id, *numbers in cursor.fetchall():
+                staff_n, assigned, exempt, compliant, overdue, expired, due_soon, late = (
+                    int(n) for n in numbers
+                )
+                groups[(unit_id, role_id)] = Counts(
+                    staff=staff_n,
+                    assigned=assigned,
+                    exempt=exempt,
+                    compliant=compliant,
+                    overdue=overdue,
+                    expired=expired,
+                    due_soon=due_soon,
+                    people_late=late,
+                )
     roles = Role.objects.in_bulk({role_id for _unit, role_id in groups})
     role_order = sorted(roles.values(), key=lambda r: (r.name.lower(), r.pk))
     summaries = []
@@ -442,8 +501,7 @@ def _in_catalogue_order(requirements: list[Requirement]) -> list[Requirement]:
 
 def unit_columns(*, unit: Unit) -> list[Requirement]:
     """The requirements someone active in the unit holds now, in catalogue order (3 queries)."""
-    held = _in_scope([unit.pk]).values("requirement_id")
-    return _in_catalogue_order(list(_requirements().filter(pk__in=held)))
+    return _in_catalogue_order(list(_requirements().filter(_held_in([unit.pk]))))
 
 
 def _started_exists() -> Exists:
@@ -643,8 +701,7 @@ def matrix_rows(
 
 def organisation_columns(*, units: QuerySet[Unit]) -> list[Requirement]:
     """The requirements someone active in these units holds, in catalogue order."""
-    held = _in_scope(units.values("pk")).values("requirement_id")
-    return _in_catalogue_order(list(_requirements().filter(pk__in=held)))
+    return _in_catalogue_order(list(_requirements().filter(_held_in(units.values("pk")))))
 
 
 # --- one person ---------------------------------------------------------------------------

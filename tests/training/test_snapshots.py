@@ -168,6 +168,67 @@ def test_counts_agree_with_the_unit_report_on_the_same_day(mix):
     assert sum(s.assigned - s.exempt for s in nicu) == summary.required
 
 
+def _summary_from_matrices(today):
+    """Per (unit, role): staff, assigned, exempt, compliant, overdue, expired, due soon and
+    people late, counted off the unit matrices' cells (statuses worked out in Python)."""
+    ctx = reporting.Context.load(today)
+    out: dict[tuple[str, str], list[int]] = {}
+    for unit in Unit.objects.all():
+        columns = reporting.unit_columns(unit=unit)
+        staff = reporting.staff_queryset(unit=unit, filters=reporting.MatrixFilters(), ctx=ctx)
+        for row in reporting.matrix_rows(staff=staff, columns=columns, ctx=ctx):
+            held = [c for c in row.cells if c.status]
+            assignments = Assignment.objects.in_bulk([c.assignment_id for c in held])
+            late = [c for c in held if c.status in (schedule.OVERDUE, schedule.EXPIRED)]
+            figures = [
+                1,
+                len(held),
+                sum(c.status == schedule.EXEMPT for c in held),
+                sum(
+                    schedule.is_compliant(c.status, renewal=assignments[c.assignment_id].renewal)
+                    for c in held
+                ),
+                sum(c.status == schedule.OVERDUE for c in held),
+                sum(c.status == schedule.EXPIRED for c in held),
+                sum(c.status == schedule.DUE_SOON for c in held),
+                1 if late else 0,
+            ]
+            key = (unit.name, row.profile.role.name)
+            out[key] = [a + b for a, b in zip(out.get(key, [0] * 8), figures, strict=True)]
+    return out
+
+
+@pytest.mark.parametrize("later", [0, 20, 45])
+def test_unit_summaries_agree_with_the_matrices(monkeypatch, people, mix, later):
+    """Every figure of the summaries (one SQL pass per person, then per unit and role) equals
+    what the matrices show, today and as cycles fall due, lapse and renew; someone who holds
+    nothing still counts as staff, and the deactivated nurse counts nowhere."""
+    day = days(later)
+    with clock(monkeypatch, day):
+        expected = _summary_from_matrices(day)
+        org = reporting.unit_summaries(units=Unit.objects.all(), ctx=reporting.Context.load(day))
+    got = {
+        (summary.unit.name, rc.role.name): [
+            rc.counts.staff,
+            rc.counts.assigned,
+            rc.counts.exempt,
+            rc.counts.compliant,
+            rc.counts.overdue,
+            rc.counts.expired,
+            rc.counts.due_soon,
+            rc.counts.people_late,
+        ]
+        for summary in org.units
+        for rc in summary.by_role
+    }
+    assert got == expected
+    assert got[("NICU", "Registered nurse")][0] == 5  # Gabe, deactivated, is not counted
+    assert got[("NICU", "Physician")][:2] == [1, 0]  # holds nothing, still on the unit
+    if later == 0:  # Luke late on both, Esme on B
+        assert got[("NICU", "Registered nurse")][7] == 2
+    assert sum(got[("NICU", "Registered nurse")][4:6]) > 0
+
+
 def test_a_lapsed_renewal_counts_as_overdue(monkeypatch, people, mix):
     """45 days on, Renata's monthly completion has expired; the others' first cycles are
     overdue too, Dora's one-time completion still holds and Esme is still exempt."""
