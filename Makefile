@@ -8,9 +8,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-lock
 # WeasyPrint's libraries (without libharfbuzz-subset0 PDFs render about 3x slower), fonts with
-# wide Unicode coverage for names on certificates, and Debian's chromium for browser tests.
+# wide Unicode coverage for names on certificates, Debian's chromium for browser tests, and
+# poppler-utils and zbar-tools so that the tests can rasterise a certificate and read its QR code.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	fonts-dejavu-extra chromium
+	fonts-dejavu-extra chromium poppler-utils zbar-tools
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/attune
 
 .PHONY: demo test install system-deps python-deps checks test-sqlite test-postgres lock clean

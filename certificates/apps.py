@@ -10,6 +10,7 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from training.signals import completion_recorded
 
+        from . import checks  # noqa: F401  (registers the system checks)
         from .receivers import issue_certificate_on_completion
 
         completion_recorded.connect(

@@ -1,6 +1,7 @@
 """Certificates: the document that proves a completion, verifiable by anyone with its code."""
 
 import base64
+import datetime
 import secrets
 
 from django.conf import settings
@@ -21,12 +22,23 @@ def normalise_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
+PAPER_SIZES = [("letter", "US Letter"), ("a4", "A4")]
+
+
 class Certificate(models.Model):
     """Proof of one completion, with what it says frozen at the moment of issue.
 
-    Names, titles and hours are copied here so that later edits to the person, the module
-    or the site settings never change a certificate that was already issued.
+    Names, titles, hours, dates, the paper size and the logo and signature files are copied
+    here when the certificate is issued, and the PDF is rendered once from these copies and
+    stored, so later edits to the person, the module or the site settings never change a
+    certificate that was already issued. Re-issuing (copying them afresh and rendering a new
+    PDF under the same code) is an explicit action with a reason, kept in the history.
     """
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
 
     code = models.CharField(max_length=40, unique=True, default=generate_code, editable=False)
     completion = models.OneToOneField(
@@ -37,13 +49,26 @@ class Certificate(models.Model):
     )
     learner_name = models.CharField(max_length=320)  # first + last name (150 each)
     module_title = models.CharField(max_length=255)
+    module_revision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The page revision the learner was graded against."
+    )
     completed_on = models.DateField()
+    expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last day the completion counts (the earliest among the requirements it "
+        "completed); empty when it does not expire.",
+    )
     ce_hours = models.DecimalField(max_digits=4, decimal_places=2)
     organisation_name = models.CharField(max_length=200)
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_title = models.CharField(max_length=200, blank=True)
     ce_statement = models.TextField(blank=True)
+    paper_size = models.CharField(max_length=10, choices=PAPER_SIZES, default="letter")
+    logo_file = models.CharField(max_length=255, blank=True)  # media storage name at issue
+    signature_file = models.CharField(max_length=255, blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
+    reissued_at = models.DateTimeField(null=True, blank=True)
     pdf = models.FileField(upload_to="certificates/%Y/%m/", blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.TextField(blank=True)
@@ -51,6 +76,7 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+        permissions = [("revoke_certificate", "Can revoke and re-issue certificates")]
 
     def __str__(self):
         return f"{self.module_title} – {self.learner_name} ({self.display_code})"
@@ -63,9 +89,25 @@ class Certificate(models.Model):
     def display_code(self) -> str:
         return "-".join(self.code_groups)
 
+    def status_on(self, day: datetime.date) -> str:
+        """Revoked, else expired once `day` is past the expiry date, else valid."""
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_on is not None and day > self.expires_on:
+            return self.Status.EXPIRED
+        return self.Status.VALID
+
     @property
     def status(self) -> str:
-        return "revoked" if self.revoked_at else "valid"
+        return self.status_on(timezone.localdate())
+
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == self.Status.VALID
 
     def verification_url(self) -> str:
         from django.urls import reverse

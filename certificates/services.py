@@ -14,7 +14,7 @@ from django.utils.text import slugify
 
 from cms.models import OrganisationSettings
 from training import access, charts, reporting
-from training.models import Unit
+from training.models import Assignment, Unit
 
 from .models import Certificate, CompetencyReport
 from .rendering import render_certificate_pdf, render_competency_report_pdf
@@ -26,47 +26,130 @@ def _organisation() -> OrganisationSettings:
     return OrganisationSettings.for_default_site()
 
 
+def _image_file(image) -> str:
+    """The media file printed for a settings image: a rendition no larger than print needs
+    (its storage name is frozen on the certificate)."""
+    if image is None:
+        return ""
+    try:
+        return image.get_rendition("max-1200x400").file.name
+    except Exception:  # a missing or unreadable original: print without it, say so
+        logger.exception("Certificate image %s could not be prepared", image.pk)
+        return ""
+
+
+def _expires_on(completion) -> datetime.date | None:
+    """The earliest last-valid day among the requirement cycles this completion completed
+    (None: it completed none that expire)."""
+    return (
+        Assignment.objects.filter(completion=completion, valid_until__isnull=False)
+        .order_by("valid_until")
+        .values_list("valid_until", flat=True)
+        .first()
+    )
+
+
+def _freeze(certificate: Certificate, org: OrganisationSettings) -> None:
+    """Copy what the certificate prints from the person, the settings and the completion."""
+    completion = certificate.completion
+    user = completion.user
+    certificate.learner_name = user.get_full_name() or user.get_username()
+    certificate.module_title = (
+        completion.revision.object_str if completion.revision_id else completion.module.title
+    ) or completion.module.title
+    certificate.module_revision = completion.revision_id
+    certificate.completed_on = completion.completed_on
+    certificate.expires_on = _expires_on(completion)
+    certificate.ce_hours = completion.module.ce_hours
+    certificate.organisation_name = org.organisation_name
+    certificate.signatory_name = org.signatory_name
+    certificate.signatory_title = org.signatory_title
+    certificate.ce_statement = org.ce_statement
+    certificate.paper_size = org.paper_size
+    certificate.logo_file = _image_file(org.logo)
+    certificate.signature_file = _image_file(org.signature_image)
+
+
 @transaction.atomic
 def certificate_issue(*, completion, actor=None) -> Certificate:
     """Issue the certificate for a completion, freezing what it says.
 
-    The PDF is rendered separately (certificate_render_pdf) so that a slow or failed render
-    never loses the record of the completion.
+    Called once the completion's requirement cycles are updated, so the expiry date is
+    known. The PDF is rendered separately (certificate_render_pdf, a background task once
+    this commits) so that a slow or failed render never loses the record of the completion.
     """
     if Certificate.objects.filter(completion=completion).exists():
         raise ValidationError("A certificate was already issued for this completion.")
-    user = completion.user
-    org = _organisation()
-    certificate = Certificate(
-        completion=completion,
-        user=user,
-        learner_name=user.get_full_name() or user.get_username(),
-        module_title=completion.module.title,
-        completed_on=completion.completed_on,
-        ce_hours=completion.module.ce_hours,
-        organisation_name=org.organisation_name,
-        signatory_name=org.signatory_name,
-        signatory_title=org.signatory_title,
-        ce_statement=org.ce_statement,
-    )
+    certificate = Certificate(completion=completion, user_id=completion.user_id)
+    _freeze(certificate, _organisation())
     certificate.full_clean()
     if actor is not None:
         certificate._history_user = actor
+    certificate._change_reason = "Issued"
     certificate.save()
     return certificate
+
+
+def _store_pdf(certificate: Certificate) -> None:
+    pdf = render_certificate_pdf(certificate)
+    certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(pdf), save=False)
+    certificate.skip_history_when_saving = True
+    certificate.save(update_fields=["pdf"])
+    del certificate.skip_history_when_saving
 
 
 @transaction.atomic
 def certificate_render_pdf(*, certificate_id: int) -> Certificate:
     """Render and store the certificate's PDF once; later calls return the stored file."""
     certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
-    if certificate.pdf:
-        return certificate
-    pdf = render_certificate_pdf(certificate)
-    certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(pdf), save=False)
-    certificate.skip_history_when_saving = True
-    certificate.save(update_fields=["pdf"])
-    del certificate.skip_history_when_saving
+    if not certificate.pdf:
+        _store_pdf(certificate)
+    return certificate
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": f"Say why the certificate is {what}."})
+    if len(reason) > 1000:
+        raise ValidationError({"reason": "Keep the reason under 1,000 characters."})
+    return reason
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate_id: int, actor, reason: str) -> Certificate:
+    """Revoke a certificate: it verifies as revoked (with the date) from now on, everywhere
+    it appears. Recorded in the history with the acting user and the reason."""
+    reason = _reason(reason, "revoked")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    if certificate.revoked_at:
+        raise ValidationError("This certificate was already revoked.")
+    certificate.revoked_at = timezone.now()
+    certificate.revocation_reason = reason
+    certificate.full_clean()
+    certificate._history_user = actor
+    certificate._change_reason = f"Revoked: {reason}"
+    certificate.save()
+    return certificate
+
+
+@transaction.atomic
+def certificate_reissue(*, certificate_id: int, actor, reason: str) -> Certificate:
+    """Re-issue a certificate under the same code: copy the person's name, the module and
+    the settings afresh and render a new PDF (a corrected name, say). The earlier wording
+    stays in the history, with the acting user and the reason. A revoked certificate is not
+    re-issued."""
+    reason = _reason(reason, "re-issued")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    if certificate.revoked_at:
+        raise ValidationError("A revoked certificate cannot be re-issued.")
+    _freeze(certificate, _organisation())
+    certificate.reissued_at = timezone.now()
+    certificate.full_clean()
+    certificate._history_user = actor
+    certificate._change_reason = f"Re-issued: {reason}"
+    certificate.save()
+    _store_pdf(certificate)  # a new file; the earlier one stays in storage, unreferenced
     return certificate
 
 

@@ -32,6 +32,29 @@ class OrganisationSettings(BaseSiteSetting):
         blank=True,
         help_text="Printed on certificates beneath the CE hours.",
     )
+    paper_size = models.CharField(
+        "certificate paper size",
+        max_length=10,
+        choices=[("letter", "US Letter"), ("a4", "A4")],
+        default="letter",
+        help_text="Certificates print landscape on this paper.",
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Printed at the top of certificates. A PNG or SVG-like flat image works best.",
+    )
+    signature_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The signatory's signature, printed above their name on certificates.",
+    )
     staff_support_url = models.URLField(
         blank=True, help_text="Staff well-being or employee assistance resources."
     )
@@ -53,9 +76,12 @@ class OrganisationSettings(BaseSiteSetting):
         FieldPanel("organisation_name"),
         MultiFieldPanel(
             [
+                FieldPanel("logo"),
                 FieldPanel("signatory_name"),
                 FieldPanel("signatory_title"),
+                FieldPanel("signature_image"),
                 FieldPanel("ce_statement"),
+                FieldPanel("paper_size"),
             ],
             heading="Certificates",
         ),

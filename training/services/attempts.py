@@ -313,6 +313,7 @@ def completion_record(*, attempt: Attempt, actor: User | None) -> Completion:
     )
     completion.full_clean()
     _stamp(completion, actor).save()
-    completion_recorded.send(sender=Completion, completion=completion, actor=actor)
     assignments_sync(user_ids=[attempt.user_id], actor=actor, reason="Completion recorded")
+    # After the sync: the cycles this completion completed know how long it stays valid.
+    completion_recorded.send(sender=Completion, completion=completion, actor=actor)
     return completion

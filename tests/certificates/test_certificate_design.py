@@ -1,0 +1,368 @@
+"""The certificate as a document a surveyor can rely on: what it prints (names in any
+script, revision, dates, CE hours, logo, signature, paper size, QR code, metadata), that it
+is frozen at issue and re-issued only on purpose, expiry and recertification, revocation,
+the renderer's fence around files and URLs, and the system check for fast rendering."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.images import ImageFile
+from django.core.management import call_command
+from django.utils import timezone
+from PIL import Image as PILImage
+from pypdf import PdfReader
+from wagtail.images.models import Image
+
+from certificates import rendering, services
+from certificates.models import Certificate
+from cms.models import OrganisationSettings
+from training import schedule
+from training import services as training_services
+from training.models import Attempt
+
+from ..conftest import correct_answers, require
+
+pytestmark = pytest.mark.django_db
+
+
+def pass_over_http(client, module) -> Certificate:
+    location = client.post(f"/learn/modules/{module.pk}/start/")["Location"]
+    attempt = Attempt.objects.get(pk=int(re.search(r"(\d+)/$", location)[1]))
+    response = client.post(location, correct_answers(attempt.questions))
+    assert response.status_code in (200, 302)
+    return Certificate.objects.filter(completion__attempt=attempt).get()
+
+
+def pdf_bytes(client, certificate) -> bytes:
+    response = client.get(f"/certificates/{certificate.pk}/pdf/")
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def flat_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def png_image(title: str, colour: str, size=(300, 100)) -> Image:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, colour).save(buffer, "PNG")
+    return Image.objects.create(title=title, file=ImageFile(buffer, name=f"{title}.png"))
+
+
+@pytest.fixture
+def settings_with_images(site):
+    org = OrganisationSettings.for_default_site()
+    org.organisation_name = "Riverside Children's Hospital"
+    org.signatory_name = "Dr Grace Mensah"
+    org.signatory_title = "Director of Nursing Education"
+    org.ce_statement = "Approved for 0.5 contact hours by the Riverside nursing CE provider unit."
+    org.logo = png_image("logo", "teal")
+    org.signature_image = png_image("signature", "navy")
+    org.paper_size = "a4"
+    org.save()
+    return org
+
+
+def test_certificate_prints_everything_a_surveyor_checks(
+    people, module, login, settings_with_images
+):
+    client = login(people.staff)
+    certificate = pass_over_http(client, module)
+    data = pdf_bytes(client, certificate)
+    reader = PdfReader(io.BytesIO(data))
+    text = flat_text(data)
+    for expected in (
+        "Riverside Children's Hospital",
+        "Amara Okafor",
+        module.title,
+        f"Module revision {certificate.module_revision}",
+        certificate.completed_on.strftime("%-d %B %Y"),
+        "Does not expire",  # the fixture's requirement is one-time
+        "CE HOURS",
+        "0.5",
+        "Approved for 0.5 contact hours",
+        "Dr Grace Mensah",
+        "Director of Nursing Education",
+        certificate.display_code,
+        f"http://testserver/verify/{certificate.code}/",
+    ):
+        assert expected in text, expected
+    assert certificate.module_revision == certificate.completion.revision_id
+    # A4 landscape: 842 x 595 points.
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+    assert len(reader.pages) == 1
+    # The code is in the metadata too.
+    assert certificate.code in reader.metadata["/Keywords"]
+    assert certificate.code in reader.metadata["/Subject"]
+    # Logo, signature and QR code: two raster images, and the QR drawn as vector paths.
+    images = reader.pages[0].images
+    assert len(images) == 2
+    assert certificate.logo_file.startswith("images/") and certificate.signature_file
+
+
+def test_letter_is_the_default_paper(people, module, login):
+    client = login(people.staff)
+    certificate = pass_over_http(client, module)
+    box = PdfReader(io.BytesIO(pdf_bytes(client, certificate))).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (792, 612)
+
+
+def _qr_payloads(data: bytes) -> list[str]:
+    assert shutil.which("pdftoppm") and shutil.which("zbarimg"), (
+        "poppler-utils and zbar-tools are installed by `make install`"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "certificate.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(  # noqa: S603
+            ["pdftoppm", "-r", "200", "-png", str(pdf), str(Path(folder) / "page")],  # noqa: S607
+            check=True,
+        )
+        [png] = Path(folder).glob("page*.png")
+        found = subprocess.run(  # noqa: S603
+            ["zbarimg", "--quiet", "--raw", str(png)],  # noqa: S607
+            capture_output=True,
+            text=True,
+        )
+    return found.stdout.split()
+
+
+def test_the_qr_code_reads_as_the_verification_url(people, module, login):
+    client = login(people.staff)
+    certificate = pass_over_http(client, module)
+    assert _qr_payloads(pdf_bytes(client, certificate)) == [certificate.verification_url()]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("Nguyễn Thị", "Ánh"), ("José", "Núñez"), ("Zoë", "O’Brien-Łukasik")],
+)
+def test_names_in_any_script_print_exactly_with_fonts_embedded(people, module, login, first, last):
+    people.staff.first_name, people.staff.last_name = first, last
+    people.staff.save()
+    client = login(people.staff)
+    certificate = pass_over_http(client, module)
+    data = pdf_bytes(client, certificate)
+    assert f"{first} {last}" in flat_text(data)
+    fonts = PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    assert fonts
+    for ref in fonts.values():
+        font = ref.get_object()
+        descendants = font.get("/DescendantFonts")
+        descriptor = (
+            descendants[0].get_object()["/FontDescriptor"]
+            if descendants
+            else font["/FontDescriptor"]
+        )
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def test_an_issued_pdf_never_changes_after_edits(people, module, login, settings_with_images):
+    client = login(people.staff)
+    certificate = pass_over_http(client, module)
+    before = pdf_bytes(client, certificate)
+    # The module is renamed and republished, the learner's name corrected, the settings
+    # changed, and the logo replaced.
+    module.title = "Renamed module"
+    module.save_revision().publish()
+    people.staff.first_name = "Amy"
+    people.staff.save()
+    org = OrganisationSettings.for_default_site()
+    org.organisation_name = "Another name"
+    org.paper_size = "letter"
+    org.logo = png_image("new-logo", "red")
+    org.save()
+    assert pdf_bytes(client, certificate) == before
+    certificate.refresh_from_db()
+    assert certificate.learner_name == "Amara Okafor"
+    assert certificate.module_title == "Sample module: reading cues"
+    verify = client.get(f"/verify/{certificate.code}/").content.decode()
+    assert "Amara Okafor" in verify and "Renamed module" not in verify
+
+
+def test_reissue_is_explicit_recorded_and_keeps_the_code(
+    people, module, login, settings_with_images
+):
+    client = login(people.staff)
+    certificate = pass_over_http(client, module)
+    before = pdf_bytes(client, certificate)
+    people.staff.first_name = "Amy"
+    people.staff.save()
+    with pytest.raises(ValidationError):
+        services.certificate_reissue(certificate_id=certificate.pk, actor=people.admin, reason=" ")
+    reissued = services.certificate_reissue(
+        certificate_id=certificate.pk, actor=people.admin, reason="Name corrected by HR"
+    )
+    assert reissued.code == certificate.code and reissued.learner_name == "Amy Okafor"
+    after = pdf_bytes(client, reissued)
+    assert after != before and "Amy Okafor" in flat_text(after)
+    assert "Re-issued" in flat_text(after)
+    latest = reissued.history.first()
+    assert latest.history_user == people.admin
+    assert latest.history_change_reason == "Re-issued: Name corrected by HR"
+    assert latest.prev_record.learner_name == "Amara Okafor"
+
+
+def test_revocation_needs_a_reason_is_recorded_and_happens_once(people, module, login):
+    certificate = pass_over_http(login(people.staff), module)
+    with pytest.raises(ValidationError):
+        services.certificate_revoke(certificate_id=certificate.pk, actor=people.admin, reason="")
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+    services.certificate_revoke(
+        certificate_id=certificate.pk, actor=people.admin, reason="Issued in error"
+    )
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.REVOKED
+    assert certificate.history.first().history_user == people.admin
+    assert certificate.history.first().history_change_reason == "Revoked: Issued in error"
+    with pytest.raises(ValidationError):
+        services.certificate_revoke(
+            certificate_id=certificate.pk, actor=people.admin, reason="Again"
+        )
+    with pytest.raises(ValidationError):
+        services.certificate_reissue(
+            certificate_id=certificate.pk, actor=people.admin, reason="Fix"
+        )
+
+
+@pytest.fixture
+def yearly(people, module):
+    """The nurses' one-time requirement for the module is retired and a 12-month recurring
+    one takes its place."""
+    people.requirement.active = False
+    people.requirement.save()
+    return require(
+        module,
+        roles=[people.nurse_role],
+        frequency=schedule.RECURRING,
+        interval_months=12,
+        due_days=30,
+        effective_from=timezone.localdate() - datetime.timedelta(days=365),
+    )
+
+
+def test_expiry_comes_from_the_requirement_and_prints(people, module, login, yearly):
+    client = login(people.staff)
+    certificate = pass_over_http(client, module)
+    expected = schedule.add_months(certificate.completed_on, 12)
+    assert certificate.expires_on == expected
+    text = flat_text(pdf_bytes(client, certificate))
+    assert "VALID UNTIL" in text and expected.strftime("%-d %B %Y") in text
+    assert "Does not expire" not in text
+    assert certificate.status_on(expected) == Certificate.Status.VALID
+    assert certificate.status_on(expected + datetime.timedelta(days=1)) == "expired"
+
+
+def test_recertification_issues_a_new_code_and_the_old_one_expires(
+    people, module, login, yearly, monkeypatch
+):
+    client = login(people.staff)
+    first = pass_over_http(client, module)
+    # Eleven months on, the renewal window is open and she passes again.
+    later = timezone.now() + datetime.timedelta(days=335)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    client = login(people.staff)  # a new session: the first has long expired
+    second = pass_over_http(client, module)
+    assert second.code != first.code
+    assert second.completed_on == timezone.localdate(later)
+    assert second.expires_on > first.expires_on
+    # Once the first certificate's date has passed it verifies as expired, the new one valid.
+    after_first = timezone.make_aware(
+        datetime.datetime.combine(first.expires_on + datetime.timedelta(days=1), datetime.time(9))
+    )
+    monkeypatch.setattr(timezone, "now", lambda: after_first)
+    old_page = client.get(f"/verify/{first.code}/").content.decode()
+    new_page = client.get(f"/verify/{second.code}/").content.decode()
+    assert "Expired" in old_page and "Valid" in new_page
+    assert first.expires_on.strftime("%-d %B %Y") in old_page
+
+
+# --- the renderer's fence -------------------------------------------------------------------
+
+
+def test_fetcher_reads_media_and_static_files(settings_with_images):
+    fetcher = rendering.ProjectFilesFetcher()
+    logo = settings_with_images.logo
+    response = fetcher.fetch(rendering.media_url(logo.file.name))
+    assert response.read().startswith(b"\x89PNG")
+    assert response.content_type == "image/png"
+    static = Path(__file__).resolve().parents[2] / "static"
+    css = next(static.rglob("*.css"))
+    assert fetcher.fetch(css.as_uri()).read()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "file:///etc/../etc/passwd",
+        "http://127.0.0.1:8000/static/x.css",
+        "https://example.org/logo.png",
+        "ftp://example.org/x",
+        "/static/relative.css",
+    ],
+)
+def test_fetcher_refuses_files_outside_static_and_media_and_any_network(url):
+    with pytest.raises(rendering.FetchRefused):
+        rendering.ProjectFilesFetcher().fetch(url)
+
+
+def test_fetcher_refuses_a_symlink_that_leaves_media(settings):
+    media = Path(settings.MEDIA_ROOT)
+    media.mkdir(parents=True, exist_ok=True)
+    link = media / "escape"
+    link.symlink_to("/etc")
+    try:
+        with pytest.raises(rendering.FetchRefused):
+            rendering.ProjectFilesFetcher().fetch((link / "passwd").as_uri())
+    finally:
+        link.unlink()
+
+
+def test_fetcher_refuses_files_over_the_size_limit(settings, monkeypatch):
+    Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
+    big = Path(settings.MEDIA_ROOT) / "big.png"
+    big.write_bytes(b"\x89PNG" + b"0" * 2048)
+    monkeypatch.setattr(rendering, "MAX_FETCH_BYTES", 1024)
+    with pytest.raises(rendering.FetchRefused):
+        rendering.ProjectFilesFetcher().fetch(big.as_uri())
+
+
+def test_a_pdf_that_links_a_private_file_renders_without_it():
+    """WeasyPrint asks the fetcher; a refused file is left out, never read."""
+    html = '<p>Hello</p><img src="file:///etc/passwd"><link rel=stylesheet href="http://127.0.0.1/x.css">'
+    assert flat_text(rendering.html_to_pdf(html)) == "Hello"
+
+
+def test_render_time_and_size_are_limited(monkeypatch):
+    with pytest.raises(rendering.RenderTimeout):
+        rendering.html_to_pdf("<p>x</p>" * 20000, seconds=0.01)
+    monkeypatch.setattr(rendering, "MAX_HTML_BYTES", 100)
+    with pytest.raises(rendering.RenderTooLarge):
+        rendering.html_to_pdf("<p>" + "x" * 200 + "</p>")
+
+
+def test_system_check_warns_without_harfbuzz_subset(monkeypatch):
+    from weasyprint.text import ffi
+
+    out = io.StringIO()
+    call_command("check", stdout=out)
+    assert "certificates.W001" not in out.getvalue()
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    from certificates.checks import harfbuzz_subset_check
+
+    [warning] = harfbuzz_subset_check()
+    assert warning.id == "certificates.W001" and "libharfbuzz-subset0" in warning.msg
