@@ -26,7 +26,6 @@ from certificates import rendering, services
 from certificates.models import Certificate
 from cms.models import OrganisationSettings
 from training import schedule
-from training import services as training_services
 from training.models import Attempt
 
 from ..conftest import correct_answers, require

@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 
 from certificates.models import Certificate, generate_code, normalise_code
@@ -110,7 +111,8 @@ def test_revoked_certificate_shows_as_revoked(client, passed, people):
     certificate_revoke(certificate_id=passed.pk, actor=people.admin, reason="Issued in error")
     passed.refresh_from_db()
     html = client.get(f"/verify/{passed.code}/").content.decode()
-    assert ">Revoked</span> on " + passed.revoked_at.strftime("%-d %B %Y") in html
+    revoked_on = timezone.localdate(passed.revoked_at).strftime("%-d %B %Y")
+    assert f">Revoked</span> on {revoked_on}" in html
     assert ">Valid</span>" not in html and "Issued in error" not in html
 
 
