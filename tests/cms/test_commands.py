@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from wagtail.images.models import Image
 from wagtail.models import Page, Site
 
 from certificates.models import Certificate
@@ -22,6 +23,7 @@ def counts():
         "completions": Completion.objects.count(),
         "certificates": Certificate.objects.count(),
         "groups": Group.objects.count(),
+        "images": Image.objects.count(),
     }
 
 
@@ -49,6 +51,10 @@ def test_seed_demo_builds_a_demo_and_is_idempotent(settings, client):
     assert counts() == first
     assert first["profiles"] == 30
     assert first["completions"] >= 10 and first["certificates"] == first["completions"]
+    # The demo certificates carry a logo and a signature, drawn by the command.
+    assert first["images"] == 2
+    certificate = Certificate.objects.first()
+    assert certificate.logo_file and certificate.signature_file
     assert TrainingModulePage.objects.live().count() == 4  # the starter curriculum
     for page in TrainingModulePage.objects.all():
         assert page.requirements.get().roles.count() == 6

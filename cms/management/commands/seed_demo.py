@@ -7,13 +7,16 @@ DEBUG off (a production database) unless given --force.
 from __future__ import annotations
 
 import datetime
+import io
 import random
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from wagtail.images.models import Image
 from wagtail.models import Site
 
 from cms.models import OrganisationSettings
@@ -197,6 +200,10 @@ class Command(BaseCommand):
             org.staff_support_url = "https://www.samhsa.gov/find-help/helplines"
             org.staff_support_label = "Support for you"
             org.save()
+        if org.logo_id is None and org.signature_image_id is None:
+            org.logo = _demo_image("Demo hospital emblem", _draw_emblem())
+            org.signature_image = _demo_image("Demo signature", _draw_signature())
+            org.save()
 
     def _curriculum(self, author) -> dict[str, TrainingModulePage]:
         """Import the starter curriculum; modules already on the site are left as they are."""
@@ -222,3 +229,45 @@ class Command(BaseCommand):
                 correct if progress == "passed" or rng.random() < 0.4 else [rng.choice(wrong)]
             )
         services.attempt_submit(attempt_id=attempt.pk, user=user, answers=answers)
+
+
+# --- demo images for the certificate (drawn here: no binary files in the repository) -------
+
+
+def _demo_image(title: str, picture) -> Image:
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    name = title.lower().replace(" ", "-") + ".png"
+    return Image.objects.create(title=title, file=ImageFile(buffer, name=name))
+
+
+def _draw_emblem():
+    """Two overlapping circles, a larger and a smaller one: a parent and a baby."""
+    from PIL import Image as Picture
+    from PIL import ImageDraw
+
+    picture = Picture.new("RGBA", (480, 240), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((40, 20, 240, 220), outline=(29, 92, 99, 255), width=18)
+    draw.ellipse(
+        (180, 80, 320, 220), fill=(156, 195, 198, 255), outline=(29, 92, 99, 255), width=14
+    )
+    return picture
+
+
+def _draw_signature():
+    """A pen stroke that reads as a signature on the demo certificate."""
+    import math
+
+    from PIL import Image as Picture
+    from PIL import ImageDraw
+
+    picture = Picture.new("RGBA", (600, 180), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(picture)
+    points = [
+        (30 + t * 5.4, 100 - 45 * math.sin(t / 6.5) * math.exp(-t / 140) + 12 * math.sin(t / 2.1))
+        for t in range(100)
+    ]
+    draw.line(points, fill=(20, 40, 110, 255), width=5, joint="curve")
+    draw.line([(60, 140), (520, 128)], fill=(20, 40, 110, 255), width=3)
+    return picture
