@@ -40,7 +40,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat, LPad
 
 from . import access, schedule
 from .models import (
@@ -563,16 +563,22 @@ def staff_queryset(*, unit: Unit, filters: MatrixFilters, ctx: Context) -> Query
         late = ctx.annotate(
             Assignment.objects.filter(user_id=OuterRef("user_id"), current=True)
         ).filter(status__in=[s.value for s in LATE])
-        qs = qs.annotate(
-            n_late=Coalesce(
-                Subquery(late.order_by().values("user_id").annotate(n=Count("pk")).values("n")[:1]),
-                Value(0),
-            ),
-            oldest_due=Subquery(
-                late.order_by().values("user_id").annotate(d=Min("due_date")).values("d")[:1]
-            ),
+        # One subquery per person instead of two: the sort key is a string that orders as
+        # "most late requirements first, then the oldest due date", 9999 minus the count
+        # padded to four digits followed by the ISO date (e.g. "9997" + "2026-03-01").
+        # People with nothing late have no key and come last, by name.
+        key = Concat(
+            LPad(Cast(Value(9999) - Count("pk"), CharField()), 4, Value("0")),
+            Cast(Min("due_date"), CharField()),
+            output_field=CharField(),
         )
-        return qs.order_by(F("n_late").desc(), F("oldest_due").asc(nulls_last=True), *name)
+        qs = qs.annotate(
+            late_key=Subquery(
+                late.order_by().values("user_id").annotate(k=key).values("k")[:1],
+                output_field=CharField(),
+            )
+        )
+        return qs.order_by(F("late_key").asc(nulls_last=True), *name)
     return qs.order_by(*name)
 
 

@@ -179,6 +179,40 @@ def test_matrix_sorts_most_overdue_first_and_by_role(people, ward, login):
     assert html.index("Dan Reyes") < html.index("Ines Abara")  # Physician before nurses
 
 
+def test_most_overdue_first_breaks_ties_by_the_oldest_due_date(people, ward, login):
+    """More late requirements first; among equals, the one late for longest; then names."""
+
+    def nurse(first, last, days_in_post):
+        profile = StaffProfileFactory(
+            user=UserFactory(first_name=first, last_name=last),
+            role=people.nurse_role,
+            unit=people.nicu,
+            start_date=TODAY - D(days_in_post),
+        )
+        services.assignments_sync(user_ids=[profile.user_id])
+        return profile
+
+    # The first requirement falls due 30 days after the later of the start date and the
+    # requirement's start a year ago; the second is not due for weeks yet.
+    nurse("Ola", "Older", 900)  # first late since the same day as Tomasz's
+    nurse("Yan", "Younger", 120)  # first late for 90 days
+    two_late = nurse("Una", "Twolate", 80)  # first late for 50 days, and (below) the second
+    Assignment.objects.filter(user=two_late.user, requirement__module=ward["second"]).update(
+        due_on=TODAY - D(5)
+    )
+    staff = reporting.staff_queryset(
+        unit=people.nicu,
+        filters=reporting.MatrixFilters(sort="late"),
+        ctx=reporting.Context.load(TODAY),
+    )
+    order = [p.user.get_full_name() for p in staff]
+    assert order[:4] == ["Una Twolate", "Tomasz Nowak", "Ola Older", "Yan Younger"]
+    # Nothing late: after everyone who is, in name order.
+    assert order[4:] == ["Ines Abara", "Amara Okafor", "Dan Reyes"]
+    page = login(people.manager).get(f"/reports/units/{people.nicu.pk}/?sort=late")
+    assert _names(page) == ["Tomasz Nowak", "Ines Abara", "Amara Okafor", "Dan Reyes"]
+
+
 def test_matrix_cell_says_since_when(people, ward, login):
     html = login(people.manager).get(f"/reports/units/{people.nicu.pk}/").content.decode()
     due = max(ward["late"].start_date, people.requirement.effective_from) + D(30)
