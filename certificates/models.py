@@ -162,3 +162,31 @@ class CompetencyReport(models.Model):
     @property
     def is_failed(self) -> bool:
         return self.status == self.State.FAILED
+
+
+class VerificationThrottle(models.Model):
+    """Points one client has spent on public verification in one time window.
+
+    /verify/ needs no login, so it is rate-limited per client: nobody can try codes in bulk,
+    and a flood cannot make the page expensive. Production runs many gunicorn workers on
+    several hosts with PostgreSQL and no cache server, so the counter has to live in the
+    database and be bumped in one atomic statement (`certificates/throttle.py`). The client
+    is stored only as a keyed hash of its address, never the address itself. This is not a
+    domain record (no history): rows older than the previous window are deleted whenever a
+    new window opens for a client.
+    """
+
+    key = models.CharField(max_length=64, help_text="Keyed hash (HMAC) of the client address.")
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0, help_text="Points spent in this window.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"], name="verification_throttle_key_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="verification_throttle_window")]
+
+    def __str__(self):
+        return f"{self.key[:12]}… {self.window_start:%Y-%m-%d %H:%M} ({self.count})"

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from training import access
 
-from . import services
+from . import selectors, services, throttle
 from .models import Certificate, normalise_code
 
 
@@ -34,18 +34,41 @@ def certificate_pdf(request, pk: int):
     )
 
 
+def _throttled(request, decision: throttle.Decision):
+    """429 with a page that says when to come back; nothing was looked up."""
+    response = render(
+        request,
+        "certificates/verify_throttled.html",
+        {"retry_minutes": -(-decision.retry_after // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(decision.retry_after)
+    return response
+
+
 @never_cache
 def verify_form(request):
     code = normalise_code(request.GET.get("code", ""))
     if code:
+        # A typed-in code spends a point like a lookup (the page it redirects to spends its
+        # own), so a client over budget is told here and the form is no way around the limit.
+        decision = throttle.verification_spend(request, cost=throttle.VERIFY_HIT_COST)
+        if not decision.allowed:
+            return _throttled(request, decision)
         return redirect("verify:detail", code=code)
     return render(request, "certificates/verify_form.html")
 
 
 @never_cache
 def verify_detail(request, code: str):
-    normalised = normalise_code(code)
-    certificate = Certificate.objects.filter(code=normalised).first()
+    decision = throttle.verification_spend(request, cost=throttle.VERIFY_HIT_COST)
+    if not decision.allowed:
+        return _throttled(request, decision)
+    certificate = selectors.certificate_for_code(code)
     if certificate is None:
+        # Misses cost more than hits: spend the rest of a miss's points, even past the limit.
+        throttle.verification_spend(
+            request, cost=throttle.VERIFY_MISS_COST - throttle.VERIFY_HIT_COST, always=True
+        )
         return render(request, "certificates/verify_unknown.html", {"code": code[:64]}, status=404)
     return render(request, "certificates/verify_detail.html", {"certificate": certificate})

@@ -24,6 +24,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
@@ -172,6 +185,15 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Public verification address printed on certificates; defaults to WAGTAILADMIN_BASE_URL.
 ATTUNE_PUBLIC_BASE_URL = os.environ.get("ATTUNE_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
+
+# Public verification is rate-limited per client (certificates/throttle.py): each client has
+# ATTUNE_VERIFY_LIMIT points per window of ATTUNE_VERIFY_WINDOW_SECONDS; a found code costs 1
+# point, an unknown one 5. The client is REMOTE_ADDR, or, behind ATTUNE_TRUSTED_PROXY_COUNT
+# reverse proxies, the address that many entries from the right of X-Forwarded-For (the one
+# the outermost trusted proxy saw). 0 ignores X-Forwarded-For, which anyone can forge.
+ATTUNE_TRUSTED_PROXY_COUNT = env_int("ATTUNE_TRUSTED_PROXY_COUNT", 0)
+ATTUNE_VERIFY_LIMIT = env_int("ATTUNE_VERIFY_LIMIT", 60, minimum=1)
+ATTUNE_VERIFY_WINDOW_SECONDS = env_int("ATTUNE_VERIFY_WINDOW_SECONDS", 900, minimum=1)
 
 LOGGING = {
     "version": 1,
