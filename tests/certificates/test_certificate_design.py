@@ -365,3 +365,18 @@ def test_system_check_warns_without_harfbuzz_subset(monkeypatch):
 
     [warning] = harfbuzz_subset_check()
     assert warning.id == "certificates.W001" and "libharfbuzz-subset0" in warning.msg
+
+
+def test_migration_backfills_the_expiry_of_earlier_certificates(people, module, login, yearly):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("certificates.migrations.0007_backfill_expiry").backfill
+    certificate = pass_over_http(login(people.staff), module)
+    expected = certificate.expires_on
+    assert expected is not None
+    Certificate.objects.filter(pk=certificate.pk).update(expires_on=None)
+    backfill(apps, None)
+    certificate.refresh_from_db()
+    assert certificate.expires_on == expected
