@@ -188,7 +188,8 @@ def render_certificate_pdf(certificate) -> bytes:
 
 
 def render_transcript_pdf(context: dict) -> bytes:
-    """A learner's transcript; `context` from `services.transcript_context`."""
+    """A learner's transcript; `context` holds `t` (`transcripts.transcript_data`) and
+    `generated_at`."""
     html = render_to_string("certificates/transcript_pdf.html", context)
     return html_to_pdf(html, seconds=CERTIFICATE_SECONDS * 3)
 
