@@ -89,6 +89,17 @@ class Certificate(models.Model):
     def display_code(self) -> str:
         return "-".join(self.code_groups)
 
+    @classmethod
+    def status_q(cls, status: str, day: datetime.date) -> models.Q:
+        """`status_on(day) == status` as a query condition."""
+        if status == cls.Status.REVOKED:
+            return models.Q(revoked_at__isnull=False)
+        if status == cls.Status.EXPIRED:
+            return models.Q(revoked_at__isnull=True, expires_on__lt=day)
+        return models.Q(revoked_at__isnull=True) & (
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=day)
+        )
+
     def status_on(self, day: datetime.date) -> str:
         """Revoked, else expired once `day` is past the expiry date, else valid."""
         if self.revoked_at:

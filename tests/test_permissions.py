@@ -133,6 +133,20 @@ CASES = [
     ("/certificates/", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
     ("/certificates/{certificate}/pdf/", "get", [200, 200, 404, 200, 404, 200, LOGIN]),
     ("/certificates/999999/pdf/", "get", [404, 404, 404, 404, 404, 404, LOGIN]),
+    # Transcript PDFs: everyone's own (empty without completions); a person's for themself,
+    # their unit's managers, education leads and admins; unknown ids 404 for everyone.
+    ("/certificates/transcript.pdf", "get", [200, 200, 200, 200, 200, 200, LOGIN]),
+    (
+        "/certificates/people/{staff_user}/transcript.pdf",
+        "get",
+        [200, 200, 404, 200, 404, 200, LOGIN],
+    ),
+    (
+        "/certificates/people/{picu_staff}/transcript.pdf",
+        "get",
+        [404, 404, 200, 200, 404, 200, LOGIN],
+    ),
+    ("/certificates/people/999999/transcript.pdf", "get", [404, 404, 404, 404, 404, 404, LOGIN]),
     ("/verify/", "get", [200, 200, 200, 200, 200, 200, 200]),
     ("/verify/{code}/", "get", [200, 200, 200, 200, 200, 200, 200]),
     ("/verify/NOSUCHCODE/", "get", [404, 404, 404, 404, 404, 404, 404]),
@@ -164,6 +178,18 @@ CASES = [
     # Confirm is POST only; without a current preview an admin is sent back to the upload.
     ("/admin/staff-import/confirm/", "get", [302, 302, 302, 302, 302, 405, 302]),
     ("/admin/staff-import/confirm/", "post", [302, 302, 302, 302, 302, 302, 302]),
+    # Certificates in the admin (list, inspect, revoke, re-issue): admins and holders of
+    # certificates.revoke_certificate; leads and educators are sent back to the dashboard,
+    # non-admin users to the login. A POST without a reason is answered on the form (200).
+    ("/admin/certificates/", "get", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/?q={code}&status=valid", "get", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/{certificate}/", "get", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/{certificate}/revoke/", "get", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/{certificate}/revoke/", "post", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/{certificate}/reissue/", "get", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/{certificate}/reissue/", "post", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/999999/", "get", [302, 302, 302, 302, 302, 404, 302]),
+    ("/admin/certificates/999999/revoke/", "post", [302, 302, 302, 302, 302, 404, 302]),
 ]
 
 

@@ -183,9 +183,8 @@ def _local(moment) -> str:
 
 
 def _certificate_state(certificate) -> str:
-    if certificate is None:
-        return ""
-    return "Revoked" if certificate.revoked_at else "Issued"
+    """Valid, Expired or Revoked (the certificate's own rule; training never imports it)."""
+    return certificate.status_label if certificate is not None else ""
 
 
 def _transcript_tables(t: reporting.Transcript):

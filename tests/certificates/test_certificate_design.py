@@ -380,3 +380,17 @@ def test_migration_backfills_the_expiry_of_earlier_certificates(people, module, 
     backfill(apps, None)
     certificate.refresh_from_db()
     assert certificate.expires_on == expected
+
+
+def test_status_query_agrees_with_status_on(people, module, login, yearly):
+    certificate = pass_over_http(login(people.staff), module)
+    expiry = certificate.expires_on
+    for day in (expiry - datetime.timedelta(days=1), expiry, expiry + datetime.timedelta(days=1)):
+        for status in Certificate.Status.values:
+            matched = Certificate.objects.filter(Certificate.status_q(status, day)).exists()
+            assert matched == (certificate.status_on(day) == status), (day, status)
+    services.certificate_revoke(certificate_id=certificate.pk, actor=people.admin, reason="Test")
+    certificate.refresh_from_db()
+    for status in Certificate.Status.values:
+        matched = Certificate.objects.filter(Certificate.status_q(status, expiry)).exists()
+        assert matched == (status == Certificate.Status.REVOKED)
