@@ -26,13 +26,17 @@ def _organisation() -> OrganisationSettings:
     return OrganisationSettings.for_default_site()
 
 
+# Logo and signature print at most 2.6 x 0.8 inches: 800 x 300 pixels is about 300 dpi.
+CERTIFICATE_IMAGE_RENDITION = "max-800x300"
+
+
 def _image_file(image) -> str:
     """The media file printed for a settings image: a rendition no larger than print needs
     (its storage name is frozen on the certificate)."""
     if image is None:
         return ""
     try:
-        return image.get_rendition("max-1200x400").file.name
+        return image.get_rendition(CERTIFICATE_IMAGE_RENDITION).file.name
     except Exception:  # a missing or unreadable original: print without it, say so
         logger.exception("Certificate image %s could not be prepared", image.pk)
         return ""

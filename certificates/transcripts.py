@@ -48,7 +48,7 @@ class Row:
     code_groups: tuple[str, ...]
     status: str  # Certificate.Status value
     status_label: str  # Valid, Expired, Revoked
-    status_on: datetime.date | None  # expired on (last valid day) or revoked on
+    status_on: datetime.date | None  # expired after (its last valid day) or revoked on
     counted: bool  # counts towards the CE totals (not revoked)
 
 

@@ -104,9 +104,11 @@ def test_certificate_prints_everything_a_surveyor_checks(
     # The code is in the metadata too.
     assert certificate.code in reader.metadata["/Keywords"]
     assert certificate.code in reader.metadata["/Subject"]
-    # Logo, signature and QR code: two raster images, and the QR drawn as vector paths.
+    # Logo, signature and the QR code (one pixel per module, drawn without interpolation).
     images = reader.pages[0].images
-    assert len(images) == 2
+    assert len(images) == 3
+    sizes = sorted(image.image.size for image in images)
+    assert sizes[0] == (37, 37)  # a version 4 code and its 2-module quiet zone
     assert certificate.logo_file.startswith("images/") and certificate.signature_file
 
 

@@ -129,7 +129,7 @@ def test_each_status_shows_its_dates_and_nothing_private(
     badge = {"valid": ">Valid</span>", "expired": ">Expired</span>", "revoked": ">Revoked</span>"}
     assert [name for name, text in badge.items() if text in html] == [variant]
     if variant == "expired":
-        assert f">Expired</span> on {day(certificate.expires_on)}" in html
+        assert f">Expired</span> after {day(certificate.expires_on)}" in html
     if variant == "revoked":
         revoked_on = day(timezone.localdate(certificate.revoked_at))
         assert f">Revoked</span> on {revoked_on}" in html
