@@ -100,6 +100,11 @@ class Certificate(models.Model):
             models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=day)
         )
 
+    @property
+    def expired_on(self) -> datetime.date | None:
+        """The first day it no longer counts (the day after `expires_on`)."""
+        return None if self.expires_on is None else self.expires_on + datetime.timedelta(days=1)
+
     def status_on(self, day: datetime.date) -> str:
         """Revoked, else expired once `day` is past the expiry date, else valid."""
         if self.revoked_at:

@@ -44,6 +44,11 @@ class PublicCertificate:
     status: str  # Certificate.Status: valid, expired or revoked, on the day it was read
 
     @property
+    def expired_on(self) -> datetime.date | None:
+        """The first day it no longer counts (the day after `expires_on`)."""
+        return None if self.expires_on is None else self.expires_on + datetime.timedelta(days=1)
+
+    @property
     def status_label(self) -> str:
         return Certificate.Status(self.status).label
 

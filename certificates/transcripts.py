@@ -79,7 +79,7 @@ def _status(
     if certificate is not None and certificate.revoked_at:
         return Certificate.Status.REVOKED, timezone.localdate(certificate.revoked_at)
     if valid_until is not None and today > valid_until:
-        return Certificate.Status.EXPIRED, valid_until
+        return Certificate.Status.EXPIRED, valid_until + datetime.timedelta(days=1)
     return Certificate.Status.VALID, None
 
 

@@ -471,7 +471,7 @@ def test_an_expired_certificate_shows_as_expired(people, module, login, yearly, 
     learner.force_login(people.staff)
     manager.force_login(people.manager)
     pages = _learner_pages(learner, manager, certificate, module)
-    expired = certificate.expires_on
+    expired = certificate.expires_on + datetime.timedelta(days=1)  # the first day it lapsed
     assert pages["csv"] == "Expired"
     assert f"Expired {expired:%Y-%m-%d}" in pages["person"]
     assert "Expired Download" in pages["mine"] and "Valid Download" not in pages["mine"]

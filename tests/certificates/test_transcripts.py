@@ -179,7 +179,8 @@ def test_an_expired_certificate_still_counts_and_says_when_it_expired(
     later = timezone.now() + datetime.timedelta(days=2)
     monkeypatch.setattr(timezone, "now", lambda: later)
     text = flat_text(pdf_of(login(people.staff).get(MINE)))
-    assert f"Expired after {completion.completed_on.strftime('%-d %b %Y')}" in text
+    lapsed = completion.completed_on + datetime.timedelta(days=1)  # after the last valid day
+    assert f"Expired on {lapsed.strftime('%-d %b %Y')}" in text
     assert total_row(text) == (1, 0, "0.50")
 
 

@@ -125,11 +125,14 @@ def test_each_status_shows_its_dates_and_nothing_private(
     assert "no-cache" in response["Cache-Control"]
     assert "Amara Okafor" in html and "Sample module: reading cues" in html
     assert day(certificate.completed_on) in html
-    assert f"<dt>Valid until</dt><dd>{day(certificate.expires_on)}</dd>" in html
+    valid_until = f"<dt>Valid until</dt><dd>{day(certificate.expires_on)}</dd>"
+    # A revoked certificate is valid until nothing: its expiry date is not shown.
+    assert (valid_until in html) == (variant != "revoked")
     badge = {"valid": ">Valid</span>", "expired": ">Expired</span>", "revoked": ">Revoked</span>"}
     assert [name for name, text in badge.items() if text in html] == [variant]
     if variant == "expired":
-        assert f">Expired</span> after {day(certificate.expires_on)}" in html
+        lapsed = certificate.expires_on + datetime.timedelta(days=1)
+        assert f">Expired</span> on {day(lapsed)}" in html
     if variant == "revoked":
         revoked_on = day(timezone.localdate(certificate.revoked_at))
         assert f">Revoked</span> on {revoked_on}" in html
