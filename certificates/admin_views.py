@@ -36,7 +36,7 @@ from wagtail.permissions import policy_registry
 
 from training import access
 
-from . import services
+from . import rendering, services
 from .models import Certificate, normalise_code
 
 REVOKE = "revoke"  # the policy's action; the permission is certificates.revoke_certificate
@@ -390,6 +390,10 @@ class CertificateActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
             certificate = self.perform(form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_error(None, error)
+            return self.form_invalid(form)
+        except (rendering.RenderTimeout, rendering.RenderTooLarge) as error:
+            # Re-issue renders the new PDF in the same transaction: nothing was saved.
+            form.add_error(None, f"The new PDF could not be rendered ({error}). Try again.")
             return self.form_invalid(form)
         messages.success(self.request, self.success_message(certificate))
         return redirect(self.inspect_url())

@@ -146,7 +146,11 @@ def _deadline(seconds: float):
     """Raise RenderTimeout in the render if it runs past `seconds`. Uses a timer signal, so
     it works in a process's main thread (gunicorn's sync workers, the task worker, commands);
     elsewhere the render runs unbounded."""
-    if threading.current_thread() is not threading.main_thread() or not seconds:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not seconds
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0  # someone else's timer: leave it be
+    ):
         yield
         return
 
@@ -199,7 +203,9 @@ def _freeze_long_lived_objects() -> None:
     """Once per process, after its first render: move everything alive now (Django, Wagtail,
     WeasyPrint and the fonts, all kept for the life of a worker) out of the garbage
     collector's reach, so that its full collections stop walking them again and again. A
-    worker issuing certificates otherwise pauses about 0.2 s every few dozen renders."""
+    worker issuing certificates otherwise pauses about 0.2 s every few dozen renders. A
+    one-off cost: whatever that first render's request still holds is kept for the life of
+    the process."""
     global _frozen
     if not _frozen:
         _frozen = True

@@ -9,12 +9,13 @@ import math
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from cms.models import OrganisationSettings
 from training import access, charts, reporting
-from training.models import Assignment, Unit
+from training.models import Assignment, Requirement, Unit
 
 from .models import Certificate, CompetencyReport
 from .rendering import render_certificate_pdf, render_competency_report_pdf
@@ -43,14 +44,20 @@ def _image_file(image) -> str:
 
 
 def _expires_on(completion) -> datetime.date | None:
-    """The earliest last-valid day among the requirement cycles this completion completed
-    (None: it completed none that expire)."""
-    return (
-        Assignment.objects.filter(completion=completion, valid_until__isnull=False)
-        .order_by("valid_until")
-        .values_list("valid_until", flat=True)
-        .first()
+    """The last day this completion keeps its holder compliant: the earliest, among the
+    requirements the person holds now that include the module (on its own or in a set), of
+    the day their schedule says a completion on this date lapses. None when they are all
+    one-time, or the person holds none (a voluntary completion)."""
+    held = Assignment.objects.filter(user_id=completion.user_id, current=True).values(
+        "requirement_id"
     )
+    requirements = (
+        Requirement.objects.filter(pk__in=held)
+        .filter(Q(module_id=completion.module_id) | Q(module_set__modules=completion.module_id))
+        .distinct()
+    )
+    dates = [r.as_schedule().valid_until(completion.completed_on) for r in requirements]
+    return min((d for d in dates if d is not None), default=None)
 
 
 def _freeze(certificate: Certificate, org: OrganisationSettings) -> None:

@@ -64,10 +64,15 @@ def client_identity(address: str) -> str:
     """What the budget is kept for: an IPv4 address, or an IPv6 address's /64 network (one
     household or server is usually given a whole /64, so single IPv6 addresses cost nothing
     to change). Anything that is not an address is used as it is."""
+    text = address.strip()
+    if text.startswith("["):  # "[2001:db8::1]:443", as some proxies write it
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:  # "203.0.113.9:51234": the port is the client's to change
+        text = text.split(":", 1)[0]
     try:
-        ip = ipaddress.ip_address(address.strip().strip("[]"))
+        ip = ipaddress.ip_address(text)
     except ValueError:
-        return address.strip()
+        return text
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     if ip.version == 6:

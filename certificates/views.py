@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from training import access
 
-from . import selectors, services, throttle
+from . import rendering, selectors, services, throttle
 from .models import Certificate, normalise_code
 
 
@@ -24,7 +24,17 @@ def certificate_pdf(request, pk: int):
         raise Http404("No such certificate.")
     if not certificate.pdf:
         # The background task normally renders it; render now if it has not run yet.
-        certificate = services.certificate_render_pdf(certificate_id=certificate.pk)
+        try:
+            certificate = services.certificate_render_pdf(certificate_id=certificate.pk)
+        except (rendering.RenderTimeout, rendering.RenderTooLarge):
+            response = render(
+                request,
+                "certificates/certificate_unavailable.html",
+                {"certificate": certificate},
+                status=503,
+            )
+            response["Retry-After"] = "120"
+            return response
     filename = f"certificate-{certificate.code[:8].lower()}.pdf"
     return FileResponse(
         certificate.pdf.open("rb"),

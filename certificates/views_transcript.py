@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from training import access
+from training.models import StaffProfile
 
 from . import rendering
 from .transcripts import Transcript, transcript_data
@@ -79,6 +80,10 @@ def my_transcript(request):
 def transcript(request, user_id: int):
     """A person's transcript for themself, their unit's managers, education leads, admins."""
     if not access.can_view_learner_records(request.user, user_id):
+        raise Http404("No such person among the records you may see.")
+    if user_id != request.user.pk and not StaffProfile.objects.filter(user_id=user_id).exists():
+        # Only staff have transcripts for others to read: an id never reveals the name of an
+        # account that is not on the staff (an admin's, say), even to an education lead.
         raise Http404("No such person among the records you may see.")
     if user_id == request.user.pk:
         back = reverse("certificates:mine")

@@ -183,6 +183,7 @@ CASES = [
     # non-admin users to the login. A POST without a reason is answered on the form (200).
     ("/admin/certificates/", "get", [302, 302, 302, 302, 302, 200, 302]),
     ("/admin/certificates/?q={code}&status=valid", "get", [302, 302, 302, 302, 302, 200, 302]),
+    ("/admin/certificates/results/?q={code}", "get", [302, 302, 302, 302, 302, 200, 302]),
     ("/admin/certificates/{certificate}/", "get", [302, 302, 302, 302, 302, 200, 302]),
     ("/admin/certificates/{certificate}/revoke/", "get", [302, 302, 302, 302, 302, 200, 302]),
     ("/admin/certificates/{certificate}/revoke/", "post", [302, 302, 302, 302, 302, 200, 302]),

@@ -22,6 +22,7 @@ from itertools import islice
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
@@ -40,7 +41,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, LPad
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 
 from . import access, schedule
 from .models import (
@@ -563,19 +564,21 @@ def staff_queryset(*, unit: Unit, filters: MatrixFilters, ctx: Context) -> Query
         late = ctx.annotate(
             Assignment.objects.filter(user_id=OuterRef("user_id"), current=True)
         ).filter(status__in=[s.value for s in LATE])
-        # One subquery per person instead of two: the sort key is a string that orders as
-        # "most late requirements first, then the oldest due date", 9999 minus the count
-        # padded to four digits followed by the ISO date (e.g. "9997" + "2026-03-01").
-        # People with nothing late have no key and come last, by name.
-        key = Concat(
-            LPad(Cast(Value(9999) - Count("pk"), CharField()), 4, Value("0")),
-            Cast(Min("due_date"), CharField()),
-            output_field=CharField(),
+        # One subquery per person instead of two: one number that orders as "most late
+        # requirements first, then the oldest due date": minus the count times 10^8, plus
+        # the oldest due date as YYYYMMDD (whole numbers on SQLite and PostgreSQL alike,
+        # whatever the server's date format). Nothing late: no key, last, by name.
+        oldest = Min("due_date")
+        key = (
+            Count("pk") * Value(-100_000_000)
+            + ExtractYear(oldest) * Value(10_000)
+            + ExtractMonth(oldest) * Value(100)
+            + ExtractDay(oldest)
         )
         qs = qs.annotate(
             late_key=Subquery(
                 late.order_by().values("user_id").annotate(k=key).values("k")[:1],
-                output_field=CharField(),
+                output_field=BigIntegerField(),
             )
         )
         return qs.order_by(F("late_key").asc(nulls_last=True), *name)

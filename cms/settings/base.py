@@ -186,6 +186,10 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Public verification address printed on certificates; defaults to WAGTAILADMIN_BASE_URL.
 ATTUNE_PUBLIC_BASE_URL = os.environ.get("ATTUNE_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
 
+# History rows keep the whole reason a person gave (an exemption, an extension, a revocation),
+# not the first 100 characters: PostgreSQL refuses a longer value in a varchar(100).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # Public verification is rate-limited per client (certificates/throttle.py): each client has
 # ATTUNE_VERIFY_LIMIT points per window of ATTUNE_VERIFY_WINDOW_SECONDS; a found code costs 1
 # point, an unknown one 5. The client is REMOTE_ADDR, or, behind ATTUNE_TRUSTED_PROXY_COUNT

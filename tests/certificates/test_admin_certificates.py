@@ -477,3 +477,33 @@ def test_an_expired_certificate_shows_as_expired(people, module, login, yearly, 
     assert "Expired Download" in pages["mine"] and "Valid Download" not in pages["mine"]
     assert f"Download your certificate (PDF) Expired {expired:%-d %B %Y}" in pages["result"]
     assert "Expired" in pages["dashboard"]
+
+
+def test_a_reissue_whose_render_fails_changes_nothing(people, login, passed, monkeypatch):
+    from certificates import rendering, services
+
+    def too_slow(certificate):
+        raise rendering.RenderTimeout("Rendering took longer than 20 s")
+
+    monkeypatch.setattr(services, "render_certificate_pdf", too_slow)
+    people.staff.first_name = "Amy"
+    people.staff.save()
+    response = login(people.admin).post(reissue_url(passed), {"reason": "Name corrected"})
+    assert response.status_code == 200
+    page = text(response)
+    assert "could not be rendered" in page and "nothing changed" in page
+    passed.refresh_from_db()
+    assert passed.learner_name == "Amara Okafor" and passed.reissued_at is None
+
+
+def test_a_download_whose_first_render_fails_says_so_with_503(people, login, passed, monkeypatch):
+    from certificates import rendering, services
+
+    def too_large(certificate):
+        raise rendering.RenderTooLarge("The document is larger than 50 MB")
+
+    Certificate.objects.filter(pk=passed.pk).update(pdf="")
+    monkeypatch.setattr(services, "render_certificate_pdf", too_large)
+    response = login(people.staff).get(f"/certificates/{passed.pk}/pdf/")
+    assert response.status_code == 503 and response["Retry-After"] == "120"
+    assert "still being prepared" in text(response) and passed.display_code in text(response)

@@ -396,3 +396,51 @@ def test_status_query_agrees_with_status_on(people, module, login, yearly):
     for status in Certificate.Status.values:
         matched = Certificate.objects.filter(Certificate.status_q(status, expiry)).exists()
         assert matched == (status == Certificate.Status.REVOKED)
+
+
+def test_modules_of_a_set_each_carry_the_sets_expiry(people, module, login, site):
+    """A yearly set of two modules: the certificate of the module done first expires like
+    the one done last (a year after its own completion), not "never"."""
+    from training.models import ModuleSet
+
+    from ..conftest import SAMPLE_SPEC, publish_module
+
+    people.requirement.active = False
+    people.requirement.save()
+    second = publish_module(site.catalogue, dict(SAMPLE_SPEC, slug="second", title="Second"))
+    bundle = ModuleSet.objects.create(name="Yearly bundle")
+    bundle.modules.set([module, second])
+    require(
+        bundle,
+        roles=[people.nurse_role],
+        frequency=schedule.RECURRING,
+        interval_months=12,
+        due_days=30,
+        effective_from=timezone.localdate() - datetime.timedelta(days=365),
+    )
+    client = login(people.staff)
+    first_done = pass_over_http(client, module)
+    last_done = pass_over_http(client, second)
+    year = schedule.add_months(first_done.completed_on, 12)
+    assert first_done.expires_on == year and last_done.expires_on == year
+
+
+def test_a_long_reason_is_kept_whole_in_the_history(people, module, login):
+    """Reasons go into history as text: PostgreSQL would refuse more than 100 characters in
+    the history's default varchar column."""
+    certificate = pass_over_http(login(people.staff), module)
+    reason = "Recorded for the wrong person after a badge mix-up on the ward; " * 5
+    services.certificate_revoke(certificate_id=certificate.pk, actor=people.admin, reason=reason)
+    latest = certificate.history.first()
+    assert latest.history_change_reason == f"Revoked: {reason.strip()}"
+
+
+def test_system_check_warns_when_a_proxy_is_trusted_but_not_counted(settings):
+    from certificates.checks import trusted_proxy_check
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ATTUNE_TRUSTED_PROXY_COUNT = 0
+    [warning] = trusted_proxy_check()
+    assert warning.id == "certificates.W002"
+    settings.ATTUNE_TRUSTED_PROXY_COUNT = 1
+    assert trusted_proxy_check() == []

@@ -195,6 +195,11 @@ def test_who_may_download_a_persons_transcript(people, module, login, client):
         assert login(user).get(url).status_code == 404, user
     for user in (people.lead, people.admin, people.manager):
         assert login(user).get(person_url(999999)).status_code == 404, user
+    # An account that is not on the staff (the educator's, the admin's) has no transcript for
+    # anyone else to read, so its id tells a lead nothing; its owner still gets their own.
+    assert login(people.lead).get(person_url(people.educator.pk)).status_code == 404
+    assert login(people.lead).get(person_url(people.admin.pk)).status_code == 404
+    assert login(people.admin).get(person_url(people.admin.pk)).status_code == 200
     client.logout()
     for anonymous_url in (url, MINE):
         response = client.get(anonymous_url)

@@ -347,3 +347,19 @@ def test_concurrent_workers_never_lose_a_point(settings):
     assert results.count(True) == 100 + 8
     counts = dict(VerificationThrottle.objects.values_list("key", "count"))
     assert counts == {"k" * 64: 100, "f" * 64: 8}
+
+
+@pytest.mark.parametrize(
+    ("written", "identity"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("203.0.113.9:51234", "203.0.113.9"),
+        ("[2001:db8::1]:443", "2001:db8::/64"),
+        ("2001:db8::1", "2001:db8::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_a_port_written_after_the_address_does_not_make_a_new_client(written, identity):
+    from certificates.throttle import client_identity
+
+    assert client_identity(written) == identity
