@@ -314,7 +314,7 @@ def test_finished_windows_are_deleted_when_new_ones_open(client, one_time, budge
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent writers need a database server"
 )
