@@ -18,10 +18,8 @@ from django.utils import timezone
 
 from certificates import services
 from certificates.models import Certificate
-from training import schedule
 from training import services as training_services
 
-from ..conftest import require
 from ..factories import StaffProfileFactory, UserFactory
 from ..training.test_reports import _count, pass_module
 from .test_certificate_design import pass_over_http
@@ -56,21 +54,6 @@ def message_texts(response) -> list[str]:
 def passed(people, module, login) -> Certificate:
     """Amara Okafor (NICU nurse) passed the module over HTTP; her certificate exists."""
     return pass_over_http(login(people.staff), module)
-
-
-@pytest.fixture
-def yearly(people, module):
-    """The nurses' module renews every 12 months, so their certificates expire."""
-    people.requirement.active = False
-    people.requirement.save()
-    return require(
-        module,
-        roles=[people.nurse_role],
-        frequency=schedule.RECURRING,
-        interval_months=12,
-        due_days=30,
-        effective_from=timezone.localdate() - datetime.timedelta(days=365),
-    )
 
 
 def move_clock_to(monkeypatch, day: datetime.date):

@@ -238,22 +238,6 @@ def test_revocation_needs_a_reason_is_recorded_and_happens_once(people, module, 
         )
 
 
-@pytest.fixture
-def yearly(people, module):
-    """The nurses' one-time requirement for the module is retired and a 12-month recurring
-    one takes its place."""
-    people.requirement.active = False
-    people.requirement.save()
-    return require(
-        module,
-        roles=[people.nurse_role],
-        frequency=schedule.RECURRING,
-        interval_months=12,
-        due_days=30,
-        effective_from=timezone.localdate() - datetime.timedelta(days=365),
-    )
-
-
 def test_expiry_comes_from_the_requirement_and_prints(people, module, login, yearly):
     client = login(people.staff)
     certificate = pass_over_http(client, module)

@@ -18,7 +18,7 @@ from certificates.services import certificate_revoke
 from training import schedule
 from training.models import Attempt
 
-from ..conftest import correct_answers, require
+from ..conftest import correct_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -43,21 +43,6 @@ def private(people):
     user.staff_profile.employee_id = "EMP-778899"
     user.staff_profile.save()
     return [user.email, user.username, user.staff_profile.employee_id]
-
-
-@pytest.fixture
-def yearly(people, module):
-    """The nurses' one-time requirement is replaced by a 12-month recurring one."""
-    people.requirement.active = False
-    people.requirement.save()
-    return require(
-        module,
-        roles=[people.nurse_role],
-        frequency=schedule.RECURRING,
-        interval_months=12,
-        due_days=30,
-        effective_from=timezone.localdate() - datetime.timedelta(days=365),
-    )
 
 
 @pytest.fixture
