@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cms.models import PAPER_SIZES
+
 CODE_BYTES = 20  # 160 random bits, never derived from the user or the module
 
 
@@ -22,10 +24,17 @@ def normalise_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
-PAPER_SIZES = [("letter", "US Letter"), ("a4", "A4")]
+class CodeAndExpiry:
+    """How a certificate's code and expiry read, for the model and for the public view of it
+    (`selectors.PublicCertificate`): needs `code` and `expires_on`."""
+
+    @property
+    def expired_on(self) -> datetime.date | None:
+        """The first day it no longer counts (the day after `expires_on`)."""
+        return None if self.expires_on is None else self.expires_on + datetime.timedelta(days=1)
 
 
-class Certificate(models.Model):
+class Certificate(CodeAndExpiry, models.Model):
     """Proof of one completion, with what it says frozen at the moment of issue.
 
     Names, titles, hours, dates, the paper size and the logo and signature files are copied
@@ -99,11 +108,6 @@ class Certificate(models.Model):
         return models.Q(revoked_at__isnull=True) & (
             models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=day)
         )
-
-    @property
-    def expired_on(self) -> datetime.date | None:
-        """The first day it no longer counts (the day after `expires_on`)."""
-        return None if self.expires_on is None else self.expires_on + datetime.timedelta(days=1)
 
     def status_on(self, day: datetime.date) -> str:
         """Revoked, else expired once `day` is past the expiry date, else valid."""

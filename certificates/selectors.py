@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import Certificate, normalise_code
+from .models import Certificate, CodeAndExpiry, normalise_code
 
 # Everything public verification may show, and nothing else: no user, email, username or
 # employee id is read, so the verify page cannot show one by mistake.
@@ -28,7 +28,7 @@ PUBLIC_FIELDS = (
 
 
 @dataclass(frozen=True)
-class PublicCertificate:
+class PublicCertificate(CodeAndExpiry):
     """What anyone holding a certificate's code may learn about it."""
 
     code: str
@@ -44,21 +44,8 @@ class PublicCertificate:
     status: str  # Certificate.Status: valid, expired or revoked, on the day it was read
 
     @property
-    def expired_on(self) -> datetime.date | None:
-        """The first day it no longer counts (the day after `expires_on`)."""
-        return None if self.expires_on is None else self.expires_on + datetime.timedelta(days=1)
-
-    @property
     def status_label(self) -> str:
         return Certificate.Status(self.status).label
-
-    @property
-    def code_groups(self) -> list[str]:
-        return [self.code[i : i + 4] for i in range(0, len(self.code), 4)]
-
-    @property
-    def display_code(self) -> str:
-        return "-".join(self.code_groups)
 
 
 def certificates_for_codes(codes: Iterable[str]) -> dict[str, PublicCertificate]:

@@ -20,6 +20,9 @@ class HomePage(Page):
     subpage_types = ["modules.ModuleIndexPage"]
 
 
+PAPER_SIZES = [("letter", "US Letter"), ("a4", "A4")]  # certificates print landscape on these
+
+
 @register_setting(icon="site")
 class OrganisationSettings(BaseSiteSetting):
     """Who runs this training: printed on certificates and shown to staff on every page."""
@@ -35,7 +38,7 @@ class OrganisationSettings(BaseSiteSetting):
     paper_size = models.CharField(
         "certificate paper size",
         max_length=10,
-        choices=[("letter", "US Letter"), ("a4", "A4")],
+        choices=PAPER_SIZES,
         default="letter",
         help_text="Certificates print landscape on this paper.",
     )
