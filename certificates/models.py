@@ -29,6 +29,14 @@ class CodeAndExpiry:
     (`selectors.PublicCertificate`): needs `code` and `expires_on`."""
 
     @property
+    def code_groups(self) -> list[str]:
+        return [self.code[i : i + 4] for i in range(0, len(self.code), 4)]
+
+    @property
+    def display_code(self) -> str:
+        return "-".join(self.code_groups)
+
+    @property
     def expired_on(self) -> datetime.date | None:
         """The first day it no longer counts (the day after `expires_on`)."""
         return None if self.expires_on is None else self.expires_on + datetime.timedelta(days=1)
@@ -89,14 +97,6 @@ class Certificate(CodeAndExpiry, models.Model):
 
     def __str__(self):
         return f"{self.module_title} – {self.learner_name} ({self.display_code})"
-
-    @property
-    def code_groups(self) -> list[str]:
-        return [self.code[i : i + 4] for i in range(0, len(self.code), 4)]
-
-    @property
-    def display_code(self) -> str:
-        return "-".join(self.code_groups)
 
     @classmethod
     def status_q(cls, status: str, day: datetime.date) -> models.Q:

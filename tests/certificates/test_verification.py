@@ -110,6 +110,8 @@ def test_each_status_shows_its_dates_and_nothing_private(
     assert "no-cache" in response["Cache-Control"]
     assert "Amara Okafor" in html and "Sample module: reading cues" in html
     assert day(certificate.completed_on) in html
+    groups = "-".join(f'<span class="code-group">{g}</span>' for g in certificate.code_groups)
+    assert groups in html  # the code, in the groups of four it is printed in
     valid_until = f"<dt>Valid until</dt><dd>{day(certificate.expires_on)}</dd>"
     # A revoked certificate is valid until nothing: its expiry date is not shown.
     assert (valid_until in html) == (variant != "revoked")
