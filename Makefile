@@ -13,8 +13,15 @@ STAMP := $(VENV)/.installed-lock
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	fonts-dejavu-extra chromium poppler-utils zbar-tools
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/attune
+# The design system (U.S. Web Design System) and axe-core come from the npm registry, pinned by
+# cms/frontend/package-lock.json; `make frontend` compiles Attune's USWDS theme into
+# static/uswds/ (not committed), so nothing is fetched from a CDN at run time.
+FRONTEND := cms/frontend
+UI := static/uswds
+UI_STAMP := $(UI)/.built
+USWDS := $(FRONTEND)/node_modules/@uswds/uswds
 
-.PHONY: demo test install system-deps python-deps checks test-sqlite test-postgres lock clean
+.PHONY: demo test install system-deps python-deps frontend checks test-sqlite test-postgres lock clean
 
 demo: install
 	$(PY) manage.py migrate --noinput
@@ -24,10 +31,11 @@ demo: install
 
 test: install checks test-sqlite test-postgres
 
-install: system-deps python-deps
+install: system-deps python-deps frontend
 
 system-deps:
 	@missing=""; \
+	command -v npm >/dev/null 2>&1 || missing="nodejs npm"; \
 	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
@@ -46,6 +54,19 @@ $(STAMP): requirements.lock
 	$(PIP) install --quiet --disable-pip-version-check pip==25.3
 	$(PIP) install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	@touch $(STAMP)
+
+frontend: $(UI_STAMP)
+
+$(UI_STAMP): $(FRONTEND)/package-lock.json $(wildcard $(FRONTEND)/scss/*.scss)
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf $(UI) && mkdir -p $(UI)/css $(UI)/js $(UI)/fonts
+	$(FRONTEND)/node_modules/.bin/sass --no-source-map --style=compressed --quiet-deps \
+		--load-path=$(USWDS)/packages $(FRONTEND)/scss/attune-uswds.scss $(UI)/css/attune-uswds.css
+	cp -r $(USWDS)/dist/fonts/public-sans $(USWDS)/dist/fonts/merriweather \
+		$(USWDS)/dist/fonts/roboto-mono $(UI)/fonts/
+	cp -r $(USWDS)/dist/img $(UI)/img
+	cp $(USWDS)/dist/js/uswds-init.min.js $(USWDS)/dist/js/uswds.min.js $(UI)/js/
+	@touch $(UI_STAMP)
 
 checks:
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py check
@@ -72,4 +93,4 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache $(UI) $(FRONTEND)/node_modules

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -95,6 +96,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
@@ -133,6 +135,18 @@ LOGIN_REDIRECT_URL = "/learn/"
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en-us"
+# Every user-facing string is marked for translation. The interface languages a deployment
+# offers (ATTUNE_LANGUAGES, comma-separated codes) are English by default; Spanish ("en-us,es")
+# is ready for translators: its catalogue is in the apps' locale/es folders.
+_KNOWN_LANGUAGES = {"en-us": "English", "es": "Español"}
+LANGUAGES = [
+    (code, _KNOWN_LANGUAGES[code])
+    for code in os.environ.get("ATTUNE_LANGUAGES", "en-us").replace(" ", "").split(",")
+    if code in _KNOWN_LANGUAGES
+] or [("en-us", "English")]
+LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
+# The modules are written in one language; the interface language does not change it.
+WAGTAIL_CONTENT_LANGUAGES = [("en-us", "English")]
 # The hospital's time zone: due dates and completion dates (which decide compliance) are
 # calendar dates in this zone; datetimes are stored in UTC.
 TIME_ZONE = os.environ.get("ATTUNE_TIME_ZONE", "America/Los_Angeles")

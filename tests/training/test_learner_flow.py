@@ -138,7 +138,7 @@ def test_second_submission_is_refused_and_records_nothing_more(people, module, l
     client.post(f"/learn/attempts/{attempt.pk}/", answers)
     response = client.post(f"/learn/attempts/{attempt.pk}/", answers, follow=True)
     html = response.content.decode()
-    assert "already submitted and graded" in html and "message-info" in html
+    assert "already submitted and graded" in html and "usa-alert--info" in html
     assert "Your result" in html  # the same result, shown again
     assert Completion.objects.count() == 1
     assert Attempt.history.filter(id=attempt.pk).count() == 2  # created, graded — nothing more
@@ -163,7 +163,7 @@ def test_tampered_input_gets_a_message_and_records_nothing(people, module, login
         data[f"q-{q0['id']}"] = [c["id"] for c in q0["choices"][:2]]
     response = client.post(f"/learn/attempts/{attempt.pk}/", data, follow=True)
     assert response.status_code == 200
-    assert "message-error" in response.content.decode()
+    assert "usa-alert--error" in response.content.decode()
     attempt.refresh_from_db()
     assert attempt.submitted_at is None and attempt.answers is None
     assert not Completion.objects.exists()

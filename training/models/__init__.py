@@ -3,7 +3,7 @@
 from .compliance import ComplianceSnapshot
 from .notifications import ReminderLog
 from .people import Role, StaffProfile, Unit
-from .records import Attempt, Completion
+from .records import Attempt, Completion, LessonProgress
 from .requirements import Assignment, ModuleSet, Requirement, Status
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Attempt",
     "Completion",
     "ComplianceSnapshot",
+    "LessonProgress",
     "ModuleSet",
     "ReminderLog",
     "Requirement",

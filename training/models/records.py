@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -17,8 +18,11 @@ class Attempt(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PRE = "pre", "Pre-test"
-        POST = "post", "Quiz"
+        PRE = "pre", _("Pre-test")
+        POST = "post", _("Quiz")
+        # Practice: the same kind of questions, graded and reviewed, but never a completion,
+        # never counted against the attempts allowed, and left out of every report.
+        PRACTICE = "prac", _("Practice")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
@@ -85,3 +89,40 @@ class Completion(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.module_id} – {self.completed_on}"
+
+
+class LessonProgress(models.Model):
+    """Where a learner is in a module's lessons, kept on the server so that "resume where I
+    left off" works on any device (a shared workstation, then a phone).
+
+    `current` is the lesson last opened and `furthest` the furthest reached (both 1-based).
+    `revision` is the module revision the numbers refer to: when a new revision changes the
+    lessons, the learner is shown the new lessons from where the numbers still fit.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    module = models.ForeignKey(
+        "modules.TrainingModulePage", on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    revision = models.ForeignKey(
+        "wagtailcore.Revision", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    current = models.PositiveSmallIntegerField(default=1)
+    furthest = models.PositiveSmallIntegerField(default=1)
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="one_lesson_progress_per_module"),
+            models.CheckConstraint(
+                condition=models.Q(current__gte=1) & models.Q(furthest__gte=models.F("current")),
+                name="lesson_progress_positions_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.module_id} – lesson {self.current}"
