@@ -8,64 +8,157 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('modules', '0004_review_help_text'),
-        ('training', '0007_history_reason_text'),
-        ('wagtailcore', '0098_apitoken'),
+        ("modules", "0004_review_help_text"),
+        ("training", "0007_history_reason_text"),
+        ("wagtailcore", "0098_apitoken"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='attempt',
-            name='kind',
-            field=models.CharField(choices=[('pre', 'Pre-test'), ('post', 'Quiz'), ('prac', 'Practice')], default='post', max_length=4),
+            model_name="attempt",
+            name="kind",
+            field=models.CharField(
+                choices=[("pre", "Pre-test"), ("post", "Quiz"), ("prac", "Practice")],
+                default="post",
+                max_length=4,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalattempt',
-            name='kind',
-            field=models.CharField(choices=[('pre', 'Pre-test'), ('post', 'Quiz'), ('prac', 'Practice')], default='post', max_length=4),
+            model_name="historicalattempt",
+            name="kind",
+            field=models.CharField(
+                choices=[("pre", "Pre-test"), ("post", "Quiz"), ("prac", "Practice")],
+                default="post",
+                max_length=4,
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalLessonProgress',
+            name="HistoricalLessonProgress",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('current', models.PositiveSmallIntegerField(default=1)),
-                ('furthest', models.PositiveSmallIntegerField(default=1)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('module', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='modules.trainingmodulepage')),
-                ('revision', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='wagtailcore.revision')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("current", models.PositiveSmallIntegerField(default=1)),
+                ("furthest", models.PositiveSmallIntegerField(default=1)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="modules.trainingmodulepage",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical lesson progress',
-                'verbose_name_plural': 'historical lesson progresss',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical lesson progress",
+                "verbose_name_plural": "historical lesson progresss",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='LessonProgress',
+            name="LessonProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('current', models.PositiveSmallIntegerField(default=1)),
-                ('furthest', models.PositiveSmallIntegerField(default=1)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('module', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lesson_progress', to='modules.trainingmodulepage')),
-                ('revision', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.revision')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lesson_progress', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("current", models.PositiveSmallIntegerField(default=1)),
+                ("furthest", models.PositiveSmallIntegerField(default=1)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "module",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lesson_progress",
+                        to="modules.trainingmodulepage",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lesson_progress",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'module'), name='one_lesson_progress_per_module'), models.CheckConstraint(condition=models.Q(('current__gte', 1), ('furthest__gte', models.F('current'))), name='lesson_progress_positions_valid')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "module"), name="one_lesson_progress_per_module"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("current__gte", 1), ("furthest__gte", models.F("current"))
+                        ),
+                        name="lesson_progress_positions_valid",
+                    ),
+                ],
             },
         ),
     ]

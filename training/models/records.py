@@ -117,7 +117,9 @@ class LessonProgress(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "module"], name="one_lesson_progress_per_module"),
+            models.UniqueConstraint(
+                fields=["user", "module"], name="one_lesson_progress_per_module"
+            ),
             models.CheckConstraint(
                 condition=models.Q(current__gte=1) & models.Q(furthest__gte=models.F("current")),
                 name="lesson_progress_positions_valid",
