@@ -9,9 +9,10 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-lock
 # WeasyPrint's libraries (without libharfbuzz-subset0 PDFs render about 3x slower), fonts with
 # wide Unicode coverage for names on certificates, Debian's chromium for browser tests, and
-# poppler-utils and zbar-tools so that the tests can rasterise a certificate and read its QR code.
+# poppler-utils and zbar-tools so that the tests can rasterise a certificate and read its QR code,
+# and gettext for the translation catalogues (makemessages, compilemessages).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	fonts-dejavu-extra chromium poppler-utils zbar-tools
+	fonts-dejavu-extra chromium poppler-utils zbar-tools gettext
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/attune
 # The design system (U.S. Web Design System) and axe-core come from the npm registry, pinned by
 # cms/frontend/package-lock.json; `make frontend` compiles Attune's USWDS theme into

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("modules/<int:module_id>/start/", views.attempt_start, name="attempt_start"),
     path("attempts/<int:pk>/", views.attempt_detail, name="attempt"),
+    path("", include("training.urls_lessons")),
 ]
