@@ -66,7 +66,8 @@ $(UI_STAMP): $(FRONTEND)/package-lock.json $(wildcard $(FRONTEND)/scss/*.scss)
 	cp -r $(USWDS)/dist/fonts/public-sans $(USWDS)/dist/fonts/merriweather \
 		$(USWDS)/dist/fonts/roboto-mono $(UI)/fonts/
 	cp -r $(USWDS)/dist/img $(UI)/img
-	cp $(USWDS)/dist/js/uswds-init.min.js $(USWDS)/dist/js/uswds.min.js $(UI)/js/
+	@# with their .map files: the scripts name them, and collectstatic's manifest checks references
+	cp $(USWDS)/dist/js/uswds-init.min.js* $(USWDS)/dist/js/uswds.min.js* $(UI)/js/
 	@touch $(UI_STAMP)
 
 checks:
