@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CertificatesConfig(AppConfig):
     """Documents that prove training: certificates, verification, PDFs."""
 
     name = "certificates"
-    verbose_name = "Certificates"
+    verbose_name = _("Certificates")
 
     def ready(self):
         from training.signals import completion_recorded

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+
 
 class AnswerError(ValueError):
     """The submitted answers do not fit the quiz (tampered or malformed input)."""
@@ -53,16 +55,19 @@ def validate_quiz(questions: Sequence[Mapping]) -> None:
     """Every question needs two or more choices and a correct choice (exactly one unless it
     is a multiple-answer question); otherwise grading would not be fair."""
     if not questions:
-        raise QuizError("This quiz has no questions.")
+        raise QuizError(_("This quiz has no questions."))
     for number, q in enumerate(questions, start=1):
         if len(q["choices"]) < 2:
-            raise QuizError(f"Question {number} has fewer than two choices.")
+            raise QuizError(
+                _("Question %(number)s has fewer than two choices.") % {"number": number}
+            )
         correct = len(correct_ids(q))
         if not correct:
-            raise QuizError(f"Question {number} has no correct choice.")
+            raise QuizError(_("Question %(number)s has no correct choice.") % {"number": number})
         if correct > 1 and not is_multiple_answer(q):
             raise QuizError(
-                f"Question {number} is single-answer but has {correct} correct choices."
+                _("Question %(number)s is single-answer but has %(correct)s correct choices.")
+                % {"number": number, "correct": correct}
             )
 
 
@@ -142,17 +147,17 @@ def validate_answers(
     """
     by_id = {q["id"]: q for q in questions}
     if any(qid not in by_id for qid in answers):
-        raise AnswerError("The answers include a question that is not on this quiz.")
+        raise AnswerError(_("The answers include a question that is not on this quiz."))
     clean: dict[str, frozenset[str]] = {}
     for qid, picked in answers.items():
         picked = list(picked)
         picked_set = frozenset(picked)
         if len(picked_set) != len(picked):
-            raise AnswerError("A choice was submitted twice for the same question.")
+            raise AnswerError(_("A choice was submitted twice for the same question."))
         if not picked_set <= {c["id"] for c in by_id[qid]["choices"]}:
-            raise AnswerError("The answers include a choice that is not part of its question.")
+            raise AnswerError(_("The answers include a choice that is not part of its question."))
         if len(picked_set) > 1 and not is_multiple_answer(by_id[qid]):
-            raise AnswerError("Only one choice may be picked for a single-answer question.")
+            raise AnswerError(_("Only one choice may be picked for a single-answer question."))
         clean[qid] = picked_set
     return clean
 

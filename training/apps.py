@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrainingConfig(AppConfig):
     """People and records: who must learn what, attempts, completions, learner and manager views."""
 
     name = "training"
-    verbose_name = "Training records"
+    verbose_name = _("Training records")
 
     def ready(self):
         from wagtail.signals import page_published, page_unpublished

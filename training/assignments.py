@@ -26,14 +26,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Max
+from django.utils.translation import gettext_noop
 
 from . import schedule
 from .models import Assignment, Completion, ModuleSet, Requirement, StaffProfile
 
-END_INACTIVE = "Staff member deactivated"
-END_AUDIENCE = "No longer in the requirement's audience (role or unit changed)"
-END_RETIRED = "Requirement retired"
-END_NO_MODULE = "Module retired (unpublished)"
+# Why an assignment ended. Stored in English on the row (Assignment.end_reason), so marked
+# with gettext_noop: the catalogue holds them, and a page translates the stored text when it
+# shows it (`{% translate assignment.end_reason %}`).
+END_INACTIVE = gettext_noop("Staff member deactivated")
+END_AUDIENCE = gettext_noop("No longer in the requirement's audience (role or unit changed)")
+END_RETIRED = gettext_noop("Requirement retired")
+END_NO_MODULE = gettext_noop("Module retired (unpublished)")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Min
+from django.utils.translation import gettext as _
 
 from .models import ComplianceSnapshot, Unit
 
@@ -56,7 +57,7 @@ class UnitCompliance:
     def overall(self) -> SnapshotRow:
         return SnapshotRow(
             requirement_id=0,
-            title="All requirements",
+            title=_("All requirements"),
             assigned=sum(r.assigned for r in self.rows),
             compliant=sum(r.compliant for r in self.rows),
             overdue=sum(r.overdue for r in self.rows),

@@ -47,6 +47,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Role, StaffProfile, Unit
 
@@ -87,6 +89,17 @@ FIELD_LABELS = {
     "active": "active",
     "manager_of": "manager of",
 }
+# The same labels for people to read (Change.label), in the interface language.
+FIELD_DISPLAY = {
+    "first name": gettext_lazy("first name"),
+    "last name": gettext_lazy("last name"),
+    "email": gettext_lazy("email"),
+    "role": gettext_lazy("role"),
+    "unit": gettext_lazy("unit"),
+    "start date": gettext_lazy("start date"),
+    "active": gettext_lazy("active"),
+    "manager of": gettext_lazy("manager of"),
+}
 MAX_LENGTHS = {"employee_id": 50, "first_name": 150, "last_name": 150, "email": 254}
 
 YES = {"yes", "y", "true", "t", "1", "active"}
@@ -111,8 +124,13 @@ class ImportProblem:
     message: str = ""
 
     def __str__(self) -> str:
-        where = f"line {self.line}, column {self.column}" if self.column else f"line {self.line}"
-        return f"{where}: {self.message}"
+        if self.column:
+            return _("line %(line)s, column %(column)s: %(message)s") % {
+                "line": self.line,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
 
 
 class StaffImportError(ValidationError):
@@ -130,8 +148,10 @@ class StaleImportPlan(ValidationError):
     def __init__(self, plan: ImportPlan):
         self.plan = plan
         super().__init__(
-            "Staff records changed since the preview, so nothing was imported. "
-            "Check the updated plan below and confirm again."
+            _(
+                "Staff records changed since the preview, so nothing was imported. "
+                "Check the updated plan below and confirm again."
+            )
         )
 
 
@@ -140,6 +160,11 @@ class Change:
     field: str  # label, e.g. "start date"
     old: str | None  # None for a new person
     new: str
+
+    @property
+    def label(self) -> str:
+        """The field's label in the interface language (`field` stays the English key)."""
+        return str(FIELD_DISPLAY.get(self.field, self.field))
 
 
 @dataclass(frozen=True)
@@ -195,19 +220,38 @@ class ImportPlan:
         return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
     def summary(self) -> str:
-        verbs = (
-            ("created", "to create"),
-            ("updated", "to update"),
-            ("deactivated", "to deactivate"),
-        )
-        counts = (len(self.creates), len(self.updates), len(self.deactivations))
+        creates, updates = len(self.creates), len(self.updates)
+        deactivations = len(self.deactivations)
+        if self.committed:
+            parts = [
+                ngettext("%(count)s created", "%(count)s created", creates),
+                ngettext("%(count)s updated", "%(count)s updated", updates),
+                ngettext("%(count)s deactivated", "%(count)s deactivated", deactivations),
+            ]
+        else:
+            parts = [
+                ngettext("%(count)s to create", "%(count)s to create", creates),
+                ngettext("%(count)s to update", "%(count)s to update", updates),
+                ngettext("%(count)s to deactivate", "%(count)s to deactivate", deactivations),
+            ]
         parts = [
-            f"{n} {done if self.committed else todo}"
-            for n, (done, todo) in zip(counts, verbs, strict=True)
+            part % {"count": count}
+            for part, count in zip(parts, (creates, updates, deactivations), strict=True)
         ]
-        parts.append(f"{self.unchanged} unchanged")
+        parts.append(
+            ngettext("%(count)s unchanged", "%(count)s unchanged", self.unchanged)
+            % {"count": self.unchanged}
+        )
         if self.skipped:
-            parts.append(f"{len(self.skipped)} skipped (inactive, not in Attune)")
+            skipped = len(self.skipped)
+            parts.append(
+                ngettext(
+                    "%(count)s skipped (inactive, not in Attune)",
+                    "%(count)s skipped (inactive, not in Attune)",
+                    skipped,
+                )
+                % {"count": skipped}
+            )
         return ", ".join(parts)
 
 
@@ -263,7 +307,7 @@ def decode(data: bytes) -> str:
             [
                 ImportProblem(
                     1,
-                    message=(
+                    message=_(
                         "this is an Excel workbook, not a CSV file. In Excel choose "
                         'File › Save As › "CSV UTF-8 (Comma delimited)" and import that file.'
                     ),
@@ -283,7 +327,7 @@ def decode(data: bytes) -> str:
             [
                 ImportProblem(
                     line,
-                    message=(
+                    message=_(
                         "the file is not UTF-8 text. Save it from the spreadsheet as "
                         '"CSV UTF-8" and import it again.'
                     ),
@@ -295,7 +339,7 @@ def decode(data: bytes) -> str:
 def _records(text: str):
     """(line where the record starts, cells) for each CSV record, the header first."""
     text = text.lstrip("\ufeff")
-    first_line, _, rest = text.partition("\n")
+    first_line, _newline, rest = text.partition("\n")
     offset = 0
     sep = re.fullmatch(r'"?sep=(.)"?\r?', first_line.strip(" "))
     if sep:  # Excel's hint line: sep=;
@@ -315,14 +359,14 @@ def _records(text: str):
             return
         except csv.Error as exc:
             if "end of data" in str(exc) or "EOF" in str(exc):
-                message = 'a quoted cell starting on this line is never closed (a " is missing).'
+                message = _('a quoted cell starting on this line is never closed (a " is missing).')
             elif "expected after" in str(exc):
-                message = (
+                message = _(
                     'a quoted cell has text after its closing quote; inside quotes, write a " '
                     'as "".'
                 )
             else:
-                message = f"this line cannot be read as CSV ({exc})."
+                message = _("this line cannot be read as CSV (%(error)s).") % {"error": exc}
             raise StaffImportError([ImportProblem(last + 1 + offset, message=message)]) from None
         start = last + 1
         last = reader.line_num
@@ -367,7 +411,8 @@ def _read_header(line: int, cells: list[str]) -> SourceFile:
                     line,
                     position,
                     label,
-                    f'this is the same column as "{columns[name][1]}"; keep one of them.',
+                    _('this is the same column as "%(column)s"; keep one of them.')
+                    % {"column": columns[name][1]},
                 )
             )
         else:
@@ -376,7 +421,7 @@ def _read_header(line: int, cells: list[str]) -> SourceFile:
         problems.append(
             ImportProblem(
                 line,
-                message=(
+                message=_(
                     "the first line must name the columns (employee_id, first_name, last_name, "
                     "email, role, unit, start_date, active, manager_of), separated by commas, "
                     "semicolons or tabs; none of them is there."
@@ -392,7 +437,8 @@ def _read_header(line: int, cells: list[str]) -> SourceFile:
                         line,
                         1000 + order,  # after the columns that are there, in this order
                         name,
-                        f"this column is missing from the header (found: {found}).",
+                        _("this column is missing from the header (found: %(found)s).")
+                        % {"found": found},
                     )
                 )
     if problems:
@@ -407,7 +453,7 @@ def read_staff_file(rows_or_file) -> SourceFile:
     if isinstance(rows_or_file, bytes | bytearray):
         if len(rows_or_file) > MAX_FILE_BYTES:
             raise StaffImportError(
-                [ImportProblem(1, message="the file is larger than 5 MB; split it in two.")]
+                [ImportProblem(1, message=_("the file is larger than 5 MB; split it in two."))]
             )
         rows_or_file = decode(bytes(rows_or_file))
     if isinstance(rows_or_file, str):
@@ -419,7 +465,7 @@ def _read_text(text: str) -> SourceFile:
     records = _records(text)
     header = next(((ln, c, d) for ln, c, d in records if any(_clean(x) for x in c)), None)
     if header is None:
-        raise StaffImportError([ImportProblem(1, message="the file is empty.")])
+        raise StaffImportError([ImportProblem(1, message=_("the file is empty."))])
     header_line, cells, delimiter = header
     source = _read_header(header_line, cells)
     width = len(cells)
@@ -434,26 +480,35 @@ def _read_text(text: str) -> SourceFile:
                     line,
                     extra[0],
                     str(extra[0]),
-                    f"this row has {len(cells)} cells but the header has {width} columns; "
-                    f"put cells that contain {_show_delimiter(delimiter)} in double quotes.",
+                    _(
+                        "this row has %(cells)s cells but the header has %(columns)s columns; "
+                        "put cells that contain %(separator)s in double quotes."
+                    )
+                    % {
+                        "cells": len(cells),
+                        "columns": width,
+                        "separator": _show_delimiter(delimiter),
+                    },
                 )
             )
             continue
         cells = [_clean(c) for c in cells] + [""] * (width - len(cells))
         source.rows.append(
-            SourceRow(line, {name: cells[pos - 1] for name, (pos, _) in source.columns.items()})
+            SourceRow(
+                line, {name: cells[pos - 1] for name, (pos, _label) in source.columns.items()}
+            )
         )
     if problems:
         raise StaffImportError(problems)
     if not source.rows:
         raise StaffImportError(
-            [ImportProblem(header_line + 1, message="the file has a header but no staff rows.")]
+            [ImportProblem(header_line + 1, message=_("the file has a header but no staff rows."))]
         )
     return source
 
 
 def _show_delimiter(delimiter: str) -> str:
-    return "a tab" if delimiter == "\t" else f'"{delimiter}"'
+    return _("a tab") if delimiter == "\t" else f'"{delimiter}"'
 
 
 def _read_mappings(rows: Iterable[Mapping[str, object]]) -> SourceFile:
@@ -464,12 +519,14 @@ def _read_mappings(rows: Iterable[Mapping[str, object]]) -> SourceFile:
     source = _read_header(1, headers)
     for index, row in enumerate(rows, start=2):
         by_header = {_clean(k): _clean(v) for k, v in row.items()}
-        cells = {name: by_header.get(label, "") for name, (_, label) in source.columns.items()}
+        cells = {
+            name: by_header.get(label, "") for name, (_position, label) in source.columns.items()
+        }
         if any(cells.values()):
             source.rows.append(SourceRow(index, cells))
     if not source.rows:
         raise StaffImportError(
-            [ImportProblem(2, message="the file has a header but no staff rows.")]
+            [ImportProblem(2, message=_("the file has a header but no staff rows."))]
         )
     return source
 
@@ -491,7 +548,7 @@ def parse_date(text: str, *, today: datetime.date) -> datetime.date:
         try:
             value = datetime.date(year, month, day)
         except ValueError:
-            raise ValueError(f'"{text}" is not a real date.') from None
+            raise ValueError(_('"%(text)s" is not a real date.') % {"text": text}) from None
     elif m := DATE_WITH_MONTH_NAME.fullmatch(text):
         word = m[2].casefold()
         months = [i for name, i in MONTHS.items() if len(word) >= 3 and name.startswith(word)]
@@ -499,22 +556,24 @@ def parse_date(text: str, *, today: datetime.date) -> datetime.date:
             try:
                 value = datetime.date(int(m[3]), months[0], int(m[1]))
             except ValueError:
-                raise ValueError(f'"{text}" is not a real date.') from None
+                raise ValueError(_('"%(text)s" is not a real date.') % {"text": text}) from None
     if value is None:
-        hint = ""
+        message = _(
+            '"%(text)s" is not a date this import reads: use YYYY-MM-DD (such as 2025-03-31) or '
+            "a day, month name and year (such as 31 Mar 2025)."
+        ) % {"text": text}
         if re.fullmatch(r"\d{1,4}[/.]\d{1,2}[/.]\d{1,4}", text):
-            hint = (
-                " Dates such as 03/04/2025 are read as 3 April in some places and March 4 in "
+            message += " " + _(
+                "Dates such as 03/04/2025 are read as 3 April in some places and March 4 in "
                 "others, so they are not accepted."
             )
-        raise ValueError(
-            f'"{text}" is not a date this import reads: use YYYY-MM-DD (such as 2025-03-31) or '
-            f"a day, month name and year (such as 31 Mar 2025).{hint}"
-        )
+        raise ValueError(message)
     if value.year < 1900:
-        raise ValueError(f'"{text}" is before 1900; check the year.')
+        raise ValueError(_('"%(text)s" is before 1900; check the year.') % {"text": text})
     if value > today + datetime.timedelta(days=366):
-        raise ValueError(f'"{text}" is more than a year from now; check the year.')
+        raise ValueError(
+            _('"%(text)s" is more than a year from now; check the year.') % {"text": text}
+        )
     return value
 
 
@@ -525,35 +584,59 @@ def parse_active(text: str) -> bool:
     if key in NO:
         return False
     raise ValueError(
-        f'"{text}" is not yes or no (use yes/no, true/false, 1/0 or Y/N; empty means yes).'
+        _('"%(text)s" is not yes or no (use yes/no, true/false, 1/0 or Y/N; empty means yes).')
+        % {"text": text}
     )
 
 
 class _Names:
     """Existing roles or units by name: exact first, then ignoring case."""
 
-    def __init__(self, objects, kind: str, where: str):
+    def __init__(self, objects, kind: str):
         self.objects = list(objects)
         self.exact = {o.name: o for o in self.objects}
         folded = defaultdict(list)
         for o in self.objects:
             folded[o.name.casefold()].append(o)
         self.folded = {k: v[0] for k, v in folded.items() if len(v) == 1}
-        self.kind, self.where = kind, where
+        self.kind = kind  # "role" or "unit"
 
     def get(self, name: str):
         return self.exact.get(name) or self.folded.get(name.casefold())
 
     def unknown(self, names: list[str]) -> str:
+        """Why the names are refused: one sentence each (what, what exists, what to do)."""
+        count = len(names)
         quoted = ", ".join(f'"{n}"' for n in names)
-        plural, them = ("s", "them") if len(names) > 1 else ("", "it")
         known = sorted(o.name for o in self.objects)
-        listed = ", ".join(known[:15]) + (f" and {len(known) - 15} more" if len(known) > 15 else "")
-        return (
-            f"unknown {self.kind}{plural} {quoted}. "
-            + (f"{self.kind.capitalize()}s in Attune: {listed}. " if known else "")
-            + f"Add {them} under {self.where} first, or correct the name{plural}."
-        )
+        listed = ", ".join(known[:15])
+        if len(known) > 15:
+            listed = _("%(names)s and %(count)s more") % {
+                "names": listed,
+                "count": len(known) - 15,
+            }
+        if self.kind == "role":
+            sentences = [
+                ngettext("unknown role %(names)s.", "unknown roles %(names)s.", count),
+                _("Roles in Attune: %(known)s.") if known else "",
+                ngettext(
+                    "Add it under Training › Roles first, or correct the name.",
+                    "Add them under Training › Roles first, or correct the names.",
+                    count,
+                ),
+            ]
+        else:
+            sentences = [
+                ngettext("unknown unit %(names)s.", "unknown units %(names)s.", count),
+                _("Units in Attune: %(known)s.") if known else "",
+                ngettext(
+                    "Add it under Training › Units first, or correct the name.",
+                    "Add them under Training › Units first, or correct the names.",
+                    count,
+                ),
+            ]
+        values = {"names": quoted, "known": listed}
+        return " ".join(s % values for s in sentences if s)
 
 
 @dataclass
@@ -573,10 +656,17 @@ class _Row:
 
 
 def _person(user: User, profile: StaffProfile | None = None) -> str:
-    name = user.get_full_name() or f'user "{user.get_username()}"'
+    username = user.get_username()
+    name = user.get_full_name() or _('user "%(username)s"') % {"username": username}
     if profile is not None:
-        return f"{name} (employee {profile.employee_id})"
-    return f'{name} (user "{user.get_username()}", not on the staff list)'
+        return _("%(name)s (employee %(employee_id)s)") % {
+            "name": name,
+            "employee_id": profile.employee_id,
+        }
+    return _('%(name)s (user "%(username)s", not on the staff list)') % {
+        "name": name,
+        "username": username,
+    }
 
 
 def _units_text(units) -> str:
@@ -601,8 +691,8 @@ def plan_import(
     def problem(row_line: int, name: str, message: str):
         problems.append(ImportProblem(row_line, source.position(name), source.label(name), message))
 
-    roles = _Names(Role.objects.all(), "role", "Training › Roles")
-    units = _Names(Unit.objects.all(), "unit", "Training › Units")
+    roles = _Names(Role.objects.all(), "role")
+    units = _Names(Unit.objects.all(), "unit")
     profiles_qs = StaffProfile.objects.select_related("user", "role", "unit")
     if for_update:
         profiles_qs = profiles_qs.select_for_update(of=("self",))
@@ -627,16 +717,17 @@ def plan_import(
 
         for name in REQUIRED:
             if not cells[name]:
-                bad(name, "empty, but every row needs one.")
+                bad(name, _("empty, but every row needs one."))
         for name, limit in MAX_LENGTHS.items():
             if len(cells[name]) > limit:
-                bad(name, f"longer than {limit} characters.")
+                bad(name, _("longer than %(limit)s characters.") % {"limit": limit})
         if row.employee_id:
             if row.employee_id in first_line_of:
                 row.duplicate = True
                 bad(
                     "employee_id",
-                    f"{row.employee_id} is also on line {first_line_of[row.employee_id]}.",
+                    _("%(employee_id)s is also on line %(line)s.")
+                    % {"employee_id": row.employee_id, "line": first_line_of[row.employee_id]},
                 )
             else:
                 first_line_of[row.employee_id] = row.line
@@ -645,9 +736,12 @@ def plan_import(
             try:
                 validate_email(cells["email"])
             except ValidationError:
-                bad("email", f'"{cells["email"]}" is not a valid email address.')
+                bad(
+                    "email",
+                    _('"%(email)s" is not a valid email address.') % {"email": cells["email"]},
+                )
             else:
-                local, _, domain = cells["email"].rpartition("@")
+                local, _at, domain = cells["email"].rpartition("@")
                 row.email = f"{local}@{domain.lower()}"
         for name, names in (("role", roles), ("unit", units)):
             if cells[name]:
@@ -676,7 +770,10 @@ def plan_import(
             elif listed and active_ok and not row.active:
                 bad(
                     "manager_of",
-                    "an inactive person (active: no) cannot manage units; leave this cell empty.",
+                    _(
+                        "an inactive person (active: no) cannot manage units; "
+                        "leave this cell empty."
+                    ),
                 )
             else:
                 row.manager_of = frozenset(units.get(n) for n in listed)
@@ -717,7 +814,12 @@ def plan_import(
         key = row.email.casefold()
         if key in email_line:
             row.valid = False
-            problem(row.line, "email", f"{row.email} is also on line {email_line[key]}.")
+            problem(
+                row.line,
+                "email",
+                _("%(email)s is also on line %(line)s.")
+                % {"email": row.email, "line": email_line[key]},
+            )
             continue
         email_line[key] = row.line
         if profile is not None and profile.user.email.casefold() == key:
@@ -731,8 +833,8 @@ def plan_import(
             problem(
                 row.line,
                 "email",
-                f"{row.email} is already the email of "
-                f"{_person(owner, profile_of_user.get(owner.pk))}.",
+                _("%(email)s is already the email of %(person)s.")
+                % {"email": row.email, "person": _person(owner, profile_of_user.get(owner.pk))},
             )
             break
 

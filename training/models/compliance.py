@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplianceSnapshot(models.Model):
@@ -18,9 +19,9 @@ class ComplianceSnapshot(models.Model):
     requirement = models.ForeignKey(
         "training.Requirement", on_delete=models.CASCADE, related_name="snapshots"
     )
-    assigned = models.PositiveIntegerField(help_text="Active staff with the requirement.")
-    compliant = models.PositiveIntegerField(help_text="Holding a valid completion.")
-    overdue = models.PositiveIntegerField(help_text="Overdue or expired.")
+    assigned = models.PositiveIntegerField(help_text=_("Active staff with the requirement."))
+    compliant = models.PositiveIntegerField(help_text=_("Holding a valid completion."))
+    overdue = models.PositiveIntegerField(help_text=_("Overdue or expired."))
     exempt = models.PositiveIntegerField()
     taken_at = models.DateTimeField()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class ReminderLog(models.Model):
@@ -15,9 +17,9 @@ class ReminderLog(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", "Due soon"
-        OVERDUE = "overdue", "Overdue"
-        DIGEST = "digest", "Manager's weekly digest"
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        DIGEST = "digest", _("Manager's weekly digest")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     key = models.CharField(max_length=200, unique=True)
@@ -34,11 +36,15 @@ class ReminderLog(models.Model):
     )
     subject = models.CharField(max_length=300)
     sent_at = models.DateTimeField()
-    error = models.TextField(blank=True, help_text="Why sending failed, if it did.")
+    error = models.TextField(blank=True, help_text=_("Why sending failed, if it did."))
 
     class Meta:
         ordering = ["-sent_at", "-pk"]
         indexes = [models.Index(fields=["kind", "sent_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.email} ({self.sent_at:%Y-%m-%d})"
+        return gettext("%(kind)s to %(email)s (%(date)s)") % {
+            "kind": self.get_kind_display(),
+            "email": self.email,
+            "date": f"{self.sent_at:%Y-%m-%d}",
+        }

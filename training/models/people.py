@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
@@ -56,7 +57,9 @@ class StaffProfile(models.Model):
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="staff")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="staff")
     employee_id = models.CharField(max_length=50, unique=True)
-    start_date = models.DateField(help_text="First day in this post, in the hospital's time zone.")
+    start_date = models.DateField(
+        help_text=_("First day in this post, in the hospital's time zone.")
+    )
     active = models.BooleanField(default=True)
     history = HistoricalRecords()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -34,7 +35,7 @@ class Attempt(models.Model):
     kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.POST)
     questions = models.JSONField()
     rules = models.JSONField(
-        default=dict, help_text="The module's review, time and confidence rules at the start."
+        default=dict, help_text=_("The module's review, time and confidence rules at the start.")
     )
     pass_mark = models.PositiveSmallIntegerField()
     answers = models.JSONField(null=True, blank=True)
@@ -80,7 +81,7 @@ class Completion(models.Model):
     attempt = models.OneToOneField(Attempt, on_delete=models.PROTECT, related_name="completion")
     revision = models.ForeignKey("wagtailcore.Revision", on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField()
-    completed_on = models.DateField(help_text="Completion date in the hospital's time zone.")
+    completed_on = models.DateField(help_text=_("Completion date in the hospital's time zone."))
     history = HistoricalRecords()
 
     class Meta:
@@ -127,4 +128,8 @@ class LessonProgress(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} – {self.module_id} – lesson {self.current}"
+        return gettext("%(user)s – %(module)s – lesson %(lesson)s") % {
+            "user": self.user,
+            "module": self.module_id,
+            "lesson": self.current,
+        }

@@ -9,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import schedule
@@ -18,13 +21,13 @@ from .people import Role, Unit
 class Status(models.TextChoices):
     """An assignment's status on a given day (see training/schedule.py)."""
 
-    NOT_STARTED = schedule.NOT_STARTED, "Not started"
-    IN_PROGRESS = schedule.IN_PROGRESS, "In progress"
-    COMPLETED = schedule.COMPLETED, "Completed"
-    DUE_SOON = schedule.DUE_SOON, "Due soon"
-    OVERDUE = schedule.OVERDUE, "Overdue"
-    EXPIRED = schedule.EXPIRED, "Expired"
-    EXEMPT = schedule.EXEMPT, "Exempt"
+    NOT_STARTED = schedule.NOT_STARTED, _("Not started")
+    IN_PROGRESS = schedule.IN_PROGRESS, _("In progress")
+    COMPLETED = schedule.COMPLETED, _("Completed")
+    DUE_SOON = schedule.DUE_SOON, _("Due soon")
+    OVERDUE = schedule.OVERDUE, _("Overdue")
+    EXPIRED = schedule.EXPIRED, _("Expired")
+    EXEMPT = schedule.EXEMPT, _("Exempt")
 
 
 class ModuleSet(models.Model):
@@ -56,18 +59,18 @@ class Requirement(models.Model):
     """
 
     class Frequency(models.TextChoices):
-        ONCE = schedule.ONCE, "One time"
-        RECURRING = schedule.RECURRING, "Every N months after the last completion"
-        ANNUAL = schedule.ANNUAL, "Every year by a fixed date"
+        ONCE = schedule.ONCE, _("One time")
+        RECURRING = schedule.RECURRING, _("Every N months after the last completion")
+        ANNUAL = schedule.ANNUAL, _("Every year by a fixed date")
 
     class DueBasis(models.TextChoices):
-        START_DATE = schedule.START_DATE, "Days after the person's start date"
-        ASSIGNED = schedule.ASSIGNED, "Days after the requirement is assigned to the person"
+        START_DATE = schedule.START_DATE, _("Days after the person's start date")
+        ASSIGNED = schedule.ASSIGNED, _("Days after the requirement is assigned to the person")
 
     name = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Shown to staff and managers. Leave empty to use the module's or set's title.",
+        help_text=_("Shown to staff and managers. Leave empty to use the module's or set's title."),
     )
     module = models.ForeignKey(
         "modules.TrainingModulePage",
@@ -82,59 +85,61 @@ class Requirement(models.Model):
         null=True,
         blank=True,
         related_name="requirements",
-        help_text="Choose a module or a set of modules, not both.",
+        help_text=_("Choose a module or a set of modules, not both."),
     )
     roles = models.ManyToManyField(
-        Role, blank=True, related_name="requirements", help_text="Leave empty for every role."
+        Role, blank=True, related_name="requirements", help_text=_("Leave empty for every role.")
     )
     units = models.ManyToManyField(
-        Unit, blank=True, related_name="requirements", help_text="Leave empty for every unit."
+        Unit, blank=True, related_name="requirements", help_text=_("Leave empty for every unit.")
     )
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.ONCE)
     due_basis = models.CharField(
-        "first due date counts from",
+        _("first due date counts from"),
         max_length=10,
         choices=DueBasis.choices,
         default=DueBasis.START_DATE,
     )
     due_days = models.PositiveIntegerField(
-        "days to complete",
+        _("days to complete"),
         default=30,
         validators=[MinValueValidator(0), MaxValueValidator(3650)],
-        help_text="Days a person has for the first completion.",
+        help_text=_("Days a person has for the first completion."),
     )
     interval_months = models.PositiveSmallIntegerField(
-        "renew every (months)",
+        _("renew every (months)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
-        help_text="For recurring requirements: months a completion stays valid.",
+        help_text=_("For recurring requirements: months a completion stays valid."),
     )
     annual_month = models.PositiveSmallIntegerField(
-        "annual due month",
+        _("annual due month"),
         null=True,
         blank=True,
-        choices=[(i, calendar.month_name[i]) for i in range(1, 13)],
+        choices=list(MONTHS.items()),
     )
     annual_day = models.PositiveSmallIntegerField(
-        "annual due day",
+        _("annual due day"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(31)],
-        help_text="29 February falls on 28 February in years without one.",
+        help_text=_("29 February falls on 28 February in years without one."),
     )
     grace_days = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(365)],
-        help_text="Days after the due date before a person counts as overdue.",
+        help_text=_("Days after the due date before a person counts as overdue."),
     )
     effective_from = models.DateField(
         default=timezone.localdate,
-        help_text="Counting from a start date, staff who started earlier count from this date.",
+        help_text=_("Counting from a start date, staff who started earlier count from this date."),
     )
     active = models.BooleanField(
         default=True,
-        help_text="Retire a requirement by unticking this; its record of who was required stays.",
+        help_text=_(
+            "Retire a requirement by unticking this; its record of who was required stays."
+        ),
     )
     history = HistoricalRecords(m2m_fields=[roles, units])
 
@@ -161,7 +166,7 @@ class Requirement(models.Model):
             return self.module.title
         if self.module_set_id:
             return self.module_set.name
-        return "New requirement"
+        return gettext("New requirement")
 
     def as_schedule(self) -> schedule.Schedule:
         return schedule.Schedule(
@@ -176,39 +181,61 @@ class Requirement(models.Model):
         )
 
     def describe_schedule(self) -> str:
-        first = f"within {self.due_days} days of " + (
-            "starting" if self.due_basis == schedule.START_DATE else "assignment"
-        )
-        if self.frequency == schedule.RECURRING:
-            return f"{first}, then every {self.interval_months} months"
-        if self.frequency == schedule.ANNUAL and self.annual_month:
-            return (
-                f"{first}, then every year by {self.annual_day} "
-                f"{calendar.month_name[self.annual_month]}"
+        days = {"days": self.due_days}
+        if self.due_basis == schedule.START_DATE:
+            first = (
+                ngettext(
+                    "within %(days)s day of starting",
+                    "within %(days)s days of starting",
+                    self.due_days,
+                )
+                % days
             )
+        else:
+            first = (
+                ngettext(
+                    "within %(days)s day of assignment",
+                    "within %(days)s days of assignment",
+                    self.due_days,
+                )
+                % days
+            )
+        if self.frequency == schedule.RECURRING:
+            return ngettext(
+                "%(first)s, then every %(months)s month",
+                "%(first)s, then every %(months)s months",
+                self.interval_months or 0,
+            ) % {"first": first, "months": self.interval_months}
+        if self.frequency == schedule.ANNUAL and self.annual_month:
+            return gettext("%(first)s, then every year by %(day)s %(month)s") % {
+                "first": first,
+                "day": self.annual_day,
+                "month": MONTHS[self.annual_month],
+            }
         return first
 
     def clean(self):
         errors = {}
         if bool(self.module_id) == bool(self.module_set_id):
-            errors["module"] = "Choose a module or a set of modules (one of the two)."
+            errors["module"] = gettext("Choose a module or a set of modules (one of the two).")
         if self.frequency == schedule.RECURRING and not self.interval_months:
-            errors["interval_months"] = "Say how many months a completion stays valid."
+            errors["interval_months"] = gettext("Say how many months a completion stays valid.")
         if self.frequency != schedule.RECURRING and self.interval_months:
-            errors["interval_months"] = "Only recurring requirements renew every N months."
+            errors["interval_months"] = gettext("Only recurring requirements renew every N months.")
         if self.frequency == schedule.ANNUAL:
             if not self.annual_month or not self.annual_day:
-                errors["annual_day"] = "Give the month and day of the annual due date."
+                errors["annual_day"] = gettext("Give the month and day of the annual due date.")
             elif self.annual_day > calendar.monthrange(2024, self.annual_month)[1]:
-                errors["annual_day"] = (
-                    f"{calendar.month_name[self.annual_month]} has no day {self.annual_day}."
-                )
+                errors["annual_day"] = gettext("%(month)s has no day %(day)s.") % {
+                    "month": MONTHS[self.annual_month],
+                    "day": self.annual_day,
+                }
         elif self.annual_month or self.annual_day:
-            errors["annual_day"] = "Only annual requirements have a fixed annual date."
+            errors["annual_day"] = gettext("Only annual requirements have a fixed annual date.")
         if self.pk and "frequency" not in errors:
             before = type(self).objects.filter(pk=self.pk).values_list("frequency", flat=True)
             if before and before[0] != self.frequency and self.assignments.exists():
-                errors["frequency"] = (
+                errors["frequency"] = gettext(
                     "Staff already have assignments under this requirement, so how often it "
                     "recurs cannot change. Retire it and create a new requirement instead."
                 )
@@ -236,29 +263,33 @@ class Assignment(models.Model):
     )
     cycle = models.PositiveIntegerField()
     current = models.BooleanField(default=True)
-    assigned_on = models.DateField(help_text="The day this cycle was assigned.")
+    assigned_on = models.DateField(help_text=_("The day this cycle was assigned."))
     joined_on = models.DateField(
         null=True,
         blank=True,
-        help_text="The day the person joined the audience after starting (a role or unit "
-        "change, a reactivation); empty when they were in it from their start date.",
+        help_text=_(
+            "The day the person joined the audience after starting (a role or unit "
+            "change, a reactivation); empty when they were in it from their start date."
+        ),
     )
     starts_on = models.DateField(
-        help_text="The day this cycle's clock starts: the start date (or the day the person "
-        "joined the audience), the assignment date, or the completion a renewal follows."
+        help_text=_(
+            "The day this cycle's clock starts: the start date (or the day the person "
+            "joined the audience), the assignment date, or the completion a renewal follows."
+        )
     )
-    due_on = models.DateField(help_text="Due date set by the schedule.")
+    due_on = models.DateField(help_text=_("Due date set by the schedule."))
     extended_to = models.DateField(null=True, blank=True)
     extension_reason = models.TextField(blank=True)
     exempt = models.BooleanField(default=False)
     exempt_reason = models.TextField(blank=True)
     counts_from = models.DateTimeField(
-        null=True, blank=True, help_text="Completions after this moment count for this cycle."
+        null=True, blank=True, help_text=_("Completions after this moment count for this cycle.")
     )
     renews_until = models.DateField(
         null=True,
         blank=True,
-        help_text="A renewal cycle: the previous completion is valid until this date.",
+        help_text=_("A renewal cycle: the previous completion is valid until this date."),
     )
     completion = models.ForeignKey(
         "training.Completion",
@@ -291,7 +322,11 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} – {self.requirement_id} – cycle {self.cycle}"
+        return gettext("%(user)s – %(requirement)s – cycle %(cycle)s") % {
+            "user": self.user,
+            "requirement": self.requirement_id,
+            "cycle": self.cycle,
+        }
 
     @property
     def due_date(self):

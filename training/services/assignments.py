@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .. import access
@@ -84,16 +85,16 @@ def _assignment_for_update(*, assignment_id: int, actor: User) -> Assignment:
     try:
         assignment = Assignment.objects.select_for_update().get(pk=assignment_id, current=True)
     except Assignment.DoesNotExist:
-        raise ValidationError("This assignment is no longer current.") from None
+        raise ValidationError(_("This assignment is no longer current.")) from None
     if not access.can_manage_assignment(actor, assignment):
-        raise ValidationError("Only a manager of this person's unit or an admin can do this.")
+        raise ValidationError(_("Only a manager of this person's unit or an admin can do this."))
     return assignment
 
 
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ValidationError("Please give the reason (a few words), for the record.")
+        raise ValidationError(_("Please give the reason (a few words), for the record."))
     return reason[:2000]
 
 
@@ -104,9 +105,9 @@ def assignment_exempt(*, assignment_id: int, actor: User, reason: str) -> Assign
     reason = _clean_reason(reason)
     assignment = _assignment_for_update(assignment_id=assignment_id, actor=actor)
     if assignment.completed_on is not None:
-        raise ValidationError("This cycle is already completed; there is nothing to exempt.")
+        raise ValidationError(_("This cycle is already completed; there is nothing to exempt."))
     if assignment.exempt:
-        raise ValidationError("This person is already exempt.")
+        raise ValidationError(_("This person is already exempt."))
     assignment.exempt = True
     assignment.exempt_reason = reason
     assignment.full_clean()
@@ -122,7 +123,7 @@ def assignment_unexempt(*, assignment_id: int, actor: User, reason: str) -> Assi
     reason = _clean_reason(reason)
     assignment = _assignment_for_update(assignment_id=assignment_id, actor=actor)
     if not assignment.exempt:
-        raise ValidationError("This person is not exempt.")
+        raise ValidationError(_("This person is not exempt."))
     assignment.exempt = False
     assignment.exempt_reason = ""
     assignment.full_clean()
@@ -144,16 +145,16 @@ def assignment_extend(
     reason = _clean_reason(reason)
     assignment = _assignment_for_update(assignment_id=assignment_id, actor=actor)
     if assignment.completed_on is not None:
-        raise ValidationError("This cycle is already completed; there is nothing to extend.")
+        raise ValidationError(_("This cycle is already completed; there is nothing to extend."))
     if not isinstance(until, datetime.date):
-        raise ValidationError("Give the new due date.")
+        raise ValidationError(_("Give the new due date."))
     if until <= assignment.due_date:
         raise ValidationError(
-            f"The new due date must be after the current one "
-            f"({formats.date_format(assignment.due_date, 'j M Y')})."
+            _("The new due date must be after the current one (%(date)s).")
+            % {"date": formats.date_format(assignment.due_date, "j M Y")}
         )
     if (until - assignment.due_on).days > MAX_EXTENSION_DAYS:
-        raise ValidationError("An extension can be at most a year past the scheduled due date.")
+        raise ValidationError(_("An extension can be at most a year past the scheduled due date."))
     assignment.extended_to = until
     assignment.extension_reason = reason
     assignment.full_clean()

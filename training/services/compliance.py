@@ -16,6 +16,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from .. import reporting
 from ..models import ComplianceSnapshot
@@ -38,11 +39,13 @@ def compliance_snapshot_take(*, day: datetime.date) -> int:
     """
     today = timezone.localdate()
     if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
-        raise ValidationError("Give the snapshot's day as a date.")
+        raise ValidationError(_("Give the snapshot's day as a date."))
     if day != today:
         raise ValidationError(
-            "A compliance snapshot can only be taken for today (%(today)s): assignments "
-            "record the current state, so counting it under %(day)s would falsify the record.",
+            _(
+                "A compliance snapshot can only be taken for today (%(today)s): assignments "
+                "record the current state, so counting it under %(day)s would falsify the record."
+            ),
             params={
                 "today": formats.date_format(today, "Y-m-d"),
                 "day": formats.date_format(day, "Y-m-d"),

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.models import OrganisationSettings
 
@@ -138,7 +139,7 @@ def _common_context(org: OrganisationSettings) -> dict:
     return {
         "organisation_name": org.organisation_name,
         "support_url": org.staff_support_url,
-        "support_label": org.staff_support_label or "Support for you",
+        "support_label": org.staff_support_label or _("Support for you"),
         "base_url": _base_url(),
     }
 
@@ -241,7 +242,7 @@ def digests_send(*, today) -> dict:
     digests = manager_digests(today=today, due_soon_days=org.due_soon_days)
     common = _common_context(org)
     now = timezone.now()
-    year, week, _ = today.isocalendar()
+    year, week, _weekday = today.isocalendar()
 
     contexts: list[tuple[ManagerDigest, dict]] = []
     rows: list[ReminderLog] = []

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..models import StaffProfile
@@ -52,8 +53,10 @@ def staff_import(
             _staff_import_write(work, actor=actor)
     except IntegrityError:
         raise ValidationError(
-            "Staff records were changed by someone else during the import, so nothing was "
-            "imported. Please run the import again."
+            _(
+                "Staff records were changed by someone else during the import, so nothing was "
+                "imported. Please run the import again."
+            )
         ) from None
     plan.committed = True
     return plan
