@@ -22,6 +22,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import WagtailFilterSet
@@ -80,9 +82,9 @@ class CertificateAdminURLFinder(ModelAdminURLFinder):
 
 class CertificateFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
-        label="Status",
+        label=_("Status"),
         choices=Certificate.Status.choices,
-        empty_label="All",
+        empty_label=_("All"),
         widget=forms.RadioSelect,
         method="filter_status",
     )
@@ -117,7 +119,7 @@ class CertificateIndexView(IndexView):
     name or the module's title; filter by status. Rows come from the certificate table alone
     (its wording is frozen on it), so the page costs the same queries whatever the data."""
 
-    page_title = "Certificates"
+    page_title = _("Certificates")
     search_fields = ["learner_name", "module_title", "code"]
     search_backend_name = None
     filterset_class = CertificateFilterSet
@@ -144,13 +146,13 @@ class CertificateIndexView(IndexView):
         if not instance.revoked_at and self.user_has_permission(REVOKE):
             buttons += [
                 Button(
-                    "Re-issue",
+                    _("Re-issue"),
                     url=reverse(self.reissue_url_name, args=[instance.pk]),
                     icon_name="repeat",
                     priority=30,
                 ),
                 Button(
-                    "Revoke",
+                    _("Revoke"),
                     url=reverse(self.revoke_url_name, args=[instance.pk]),
                     icon_name="cross",
                     priority=40,
@@ -173,25 +175,37 @@ class HistoryRow:
 
 # What a change to the certificate's wording or state looks like in its history.
 HISTORY_FIELDS = [
-    ("learner_name", "Name"),
-    ("module_title", "Module"),
-    ("module_revision", "Module revision"),
-    ("completed_on", "Completed on"),
-    ("expires_on", "Valid until"),
-    ("ce_hours", "CE hours"),
-    ("organisation_name", "Organisation"),
-    ("signatory_name", "Signatory"),
-    ("signatory_title", "Signatory's title"),
-    ("ce_statement", "CE statement"),
-    ("paper_size", "Paper size"),
-    ("logo_file", "Logo"),
-    ("signature_file", "Signature"),
+    ("learner_name", _("Name")),
+    ("module_title", _("Module")),
+    ("module_revision", _("Module revision")),
+    ("completed_on", _("Completed on")),
+    ("expires_on", _("Valid until")),
+    ("ce_hours", _("CE hours")),
+    ("organisation_name", _("Organisation")),
+    ("signatory_name", _("Signatory")),
+    ("signatory_title", _("Signatory's title")),
+    ("ce_statement", _("CE statement")),
+    ("paper_size", _("Paper size")),
+    ("logo_file", _("Logo")),
+    ("signature_file", _("Signature")),
 ]
+
+# The actions the services write into the history ("Revoked: <reason>") are stored in English,
+# so the record reads the same whatever language was active; they are translated when shown.
+HISTORY_ACTIONS = {
+    "Issued": _("Issued"),
+    "Revoked": _("Revoked"),
+    "Re-issued": _("Re-issued"),
+    "Built by the background task": _("Built by the background task"),
+    "Created": _("Created"),
+    "Deleted": _("Deleted"),
+    "Changed": _("Changed"),
+}
 
 
 def _person(user) -> str:
     if user is None:
-        return "System"
+        return str(_("System"))
     return user.get_full_name() or user.get_username()
 
 
@@ -212,12 +226,15 @@ def certificate_history(certificate: Certificate) -> list[HistoryRow]:
             for field, label in HISTORY_FIELDS:
                 before, after = getattr(previous, field), getattr(record, field)
                 if before != after:
-                    changes.append(f"{label}: {_plain(before)} → {_plain(after)}")
+                    changes.append(
+                        gettext("%(field)s: %(before)s → %(after)s")
+                        % {"field": label, "before": _plain(before), "after": _plain(after)}
+                    )
         rows.append(
             HistoryRow(
                 at=record.history_date,
                 user=_person(record.history_user),
-                action=action,
+                action=str(HISTORY_ACTIONS.get(action, action)),
                 reason=reason,
                 changes=changes,
             )
@@ -243,22 +260,26 @@ class CertificateInspectView(InspectView):
     revoke_url_name = None
     reissue_url_name = None
     labels = {
-        "code": "Verification code",
-        "learner_name": "Awarded to",
-        "user": "Account",
-        "module_title": "Module",
-        "module_revision": "Module revision",
-        "expires_on": "Valid until",
-        "ce_hours": "CE hours",
-        "ce_statement": "CE statement",
-        "organisation_name": "Organisation",
-        "signatory_title": "Signatory's title",
-        "logo_file": "Logo (file at issue)",
-        "signature_file": "Signature (file at issue)",
-        "issued_at": "Issued",
-        "reissued_at": "Last re-issued",
-        "revoked_at": "Revoked",
-        "pdf": "PDF",
+        "code": _("Verification code"),
+        "learner_name": _("Awarded to"),
+        "user": _("Account"),
+        "module_title": _("Module"),
+        "module_revision": _("Module revision"),
+        "completed_on": _("Completed on"),
+        "expires_on": _("Valid until"),
+        "ce_hours": _("CE hours"),
+        "organisation_name": _("Organisation"),
+        "signatory_name": _("Signatory"),
+        "signatory_title": _("Signatory's title"),
+        "ce_statement": _("CE statement"),
+        "paper_size": _("Paper size"),
+        "logo_file": _("Logo (file at issue)"),
+        "signature_file": _("Signature (file at issue)"),
+        "issued_at": _("Issued"),
+        "reissued_at": _("Last re-issued"),
+        "revoked_at": _("Revoked"),
+        "revocation_reason": _("Reason for revocation"),
+        "pdf": _("PDF"),
     }
 
     def setup(self, request, *args, **kwargs):
@@ -284,7 +305,7 @@ class CertificateInspectView(InspectView):
     def get_field_display_value(self, field_name, field):
         value = super().get_field_display_value(field_name, field)
         if field_name == "expires_on" and value is None:
-            return "Does not expire"
+            return gettext("Does not expire")
         return _plain(value)
 
     def get_code_display_value(self):
@@ -298,7 +319,7 @@ class CertificateInspectView(InspectView):
         return formats.number_format(self.object.ce_hours.normalize())
 
     def get_pdf_display_value(self):
-        return "Stored" if self.object.pdf else "Not rendered yet"
+        return gettext("Stored") if self.object.pdf else gettext("Not rendered yet")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -329,7 +350,7 @@ class CertificateInspectView(InspectView):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -352,7 +373,8 @@ class CertificateActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
     inspect_url_name = None
     # Set by each action:
     page_title = ""
-    verb = ""  # "revoked", "re-issued"
+    verb = ""  # "revoked", "re-issued": which refusal the template explains
+    refused_message = ""
     button_label = ""
     help_text = ""
     explanation = ""
@@ -380,7 +402,7 @@ class CertificateActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse(self.index_url_name), "label": "Certificates"},
+            {"url": reverse(self.index_url_name), "label": gettext("Certificates")},
             {"url": self.inspect_url(), "label": str(self.object.display_code)},
             {"url": "", "label": self.page_title, "sublabel": self.object.learner_name},
         ]
@@ -393,13 +415,17 @@ class CertificateActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
             return self.form_invalid(form)
         except (rendering.RenderTimeout, rendering.RenderTooLarge) as error:
             # Re-issue renders the new PDF in the same transaction: nothing was saved.
-            form.add_error(None, f"The new PDF could not be rendered ({error}). Try again.")
+            form.add_error(
+                None,
+                gettext("The new PDF could not be rendered (%(error)s). Try again.")
+                % {"error": error},
+            )
             return self.form_invalid(form)
         messages.success(self.request, self.success_message(certificate))
         return redirect(self.inspect_url())
 
     def form_invalid(self, form):
-        messages.error(self.request, f"The certificate was not {self.verb}; nothing changed.")
+        messages.error(self.request, self.refused_message)
         return super().form_invalid(form)
 
     def get_context_data(self, **kwargs):
@@ -420,15 +446,16 @@ class CertificateActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, F
 
 
 class CertificateRevokeView(CertificateActionView):
-    page_title = "Revoke certificate"
+    page_title = _("Revoke certificate")
     verb = "revoked"
-    button_label = "Revoke certificate"
+    refused_message = _("The certificate was not revoked; nothing changed.")
+    button_label = _("Revoke certificate")
     button_class = "button serious"
-    help_text = (
+    help_text = _(
         "Kept in the certificate's history with your name. The verification page says "
         "“Revoked” with the date; it never shows the reason."
     )
-    explanation = (
+    explanation = _(
         "From now on the certificate verifies as revoked, and the learner, their managers "
         "and the reports show it as revoked. This cannot be undone, and a revoked "
         "certificate cannot be re-issued."
@@ -440,18 +467,18 @@ class CertificateRevokeView(CertificateActionView):
         )
 
     def success_message(self, certificate):
-        return (
-            f"Certificate {certificate.display_code} ({certificate.learner_name}) revoked. "
-            "It verifies as revoked from now on."
-        )
+        return gettext(
+            "Certificate %(code)s (%(name)s) revoked. It verifies as revoked from now on."
+        ) % {"code": certificate.display_code, "name": certificate.learner_name}
 
 
 class CertificateReissueView(CertificateActionView):
-    page_title = "Re-issue certificate"
+    page_title = _("Re-issue certificate")
     verb = "re-issued"
-    button_label = "Re-issue certificate"
-    help_text = "For example: name corrected by HR. Kept in the history with your name."
-    explanation = (
+    refused_message = _("The certificate was not re-issued; nothing changed.")
+    button_label = _("Re-issue certificate")
+    help_text = _("For example: name corrected by HR. Kept in the history with your name.")
+    explanation = _(
         "The learner's name as it is now, the module's title and the organisation's settings "
         "are copied afresh and a new PDF is rendered under the same verification code. The "
         "earlier wording stays in the history."
@@ -463,10 +490,9 @@ class CertificateReissueView(CertificateActionView):
         )
 
     def success_message(self, certificate):
-        return (
-            f"Certificate {certificate.display_code} re-issued to {certificate.learner_name} "
-            "under the same code, with a new PDF."
-        )
+        return gettext(
+            "Certificate %(code)s re-issued to %(name)s under the same code, with a new PDF."
+        ) % {"code": certificate.display_code, "name": certificate.learner_name}
 
 
 # --- the viewset --------------------------------------------------------------------------------
@@ -477,7 +503,7 @@ class CertificateViewSet(ModelViewSet):
     name = "certificate_admin"
     url_prefix = "certificates"
     icon = "doc-full"
-    menu_label = "Certificates"
+    menu_label = _("Certificates")
     menu_order = 8999  # after Training
     add_to_admin_menu = True
     add_to_reference_index = False
@@ -489,12 +515,12 @@ class CertificateViewSet(ModelViewSet):
     list_per_page = 25
     list_display = [
         "learner_name",
-        StatusColumn("status", label="Status"),
+        StatusColumn("status", label=_("Status")),
         "module_title",
-        CodeColumn("code", label="Code", accessor="display_code"),
-        DayColumn("completed_on", label="Completed", sort_key="completed_on"),
-        DayColumn("expires_on", label="Valid until", sort_key="expires_on"),
-        DateColumn("issued_at", label="Issued", sort_key="issued_at"),
+        CodeColumn("code", label=_("Code"), accessor="display_code"),
+        DayColumn("completed_on", label=_("Completed"), sort_key="completed_on"),
+        DayColumn("expires_on", label=_("Valid until"), sort_key="expires_on"),
+        DateColumn("issued_at", label=_("Issued"), sort_key="issued_at"),
     ]
     inspect_view_fields = [
         "code",

@@ -1,6 +1,7 @@
 """System checks for what certificate rendering needs from the machine."""
 
 from django.core import checks
+from django.utils.translation import gettext as _
 
 
 @checks.register()
@@ -12,9 +13,11 @@ def harfbuzz_subset_check(app_configs=None, **kwargs):
     if getattr(ffi, "harfbuzz_subset", None) is None:
         return [
             checks.Warning(
-                "libharfbuzz-subset0 is not installed, so certificate and report PDFs render "
-                "about three times slower.",
-                hint="Install it (apt-get install libharfbuzz-subset0), or run `make install`.",
+                _(
+                    "libharfbuzz-subset0 is not installed, so certificate and report PDFs "
+                    "render about three times slower."
+                ),
+                hint=_("Install it (apt-get install libharfbuzz-subset0), or run `make install`."),
                 id="certificates.W001",
             )
         ]
@@ -32,10 +35,14 @@ def trusted_proxy_check(app_configs=None, **kwargs):
     if behind_proxy and not settings.DEBUG and settings.ATTUNE_TRUSTED_PROXY_COUNT == 0:
         return [
             checks.Warning(
-                "Verification is rate-limited per client, but ATTUNE_TRUSTED_PROXY_COUNT is 0 "
-                "behind a reverse proxy: every visitor would share the proxy's address.",
-                hint="Set ATTUNE_TRUSTED_PROXY_COUNT to the number of proxies in front of "
-                "gunicorn (usually 1).",
+                _(
+                    "Verification is rate-limited per client, but ATTUNE_TRUSTED_PROXY_COUNT is "
+                    "0 behind a reverse proxy: every visitor would share the proxy's address."
+                ),
+                hint=_(
+                    "Set ATTUNE_TRUSTED_PROXY_COUNT to the number of proxies in front of "
+                    "gunicorn (usually 1)."
+                ),
                 id="certificates.W002",
             )
         ]

@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cms.models import PAPER_SIZES
@@ -53,9 +54,9 @@ class Certificate(CodeAndExpiry, models.Model):
     """
 
     class Status(models.TextChoices):
-        VALID = "valid", "Valid"
-        EXPIRED = "expired", "Expired"
-        REVOKED = "revoked", "Revoked"
+        VALID = "valid", _("Valid")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
 
     code = models.CharField(max_length=40, unique=True, default=generate_code, editable=False)
     completion = models.OneToOneField(
@@ -67,14 +68,16 @@ class Certificate(CodeAndExpiry, models.Model):
     learner_name = models.CharField(max_length=320)  # first + last name (150 each)
     module_title = models.CharField(max_length=255)
     module_revision = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The page revision the learner was graded against."
+        null=True, blank=True, help_text=_("The page revision the learner was graded against.")
     )
     completed_on = models.DateField()
     expires_on = models.DateField(
         null=True,
         blank=True,
-        help_text="Last day the completion counts (the earliest among the requirements it "
-        "completed); empty when it does not expire.",
+        help_text=_(
+            "Last day the completion counts (the earliest among the requirements it "
+            "completed); empty when it does not expire."
+        ),
     )
     ce_hours = models.DecimalField(max_digits=4, decimal_places=2)
     organisation_name = models.CharField(max_length=200)
@@ -93,7 +96,7 @@ class Certificate(CodeAndExpiry, models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
-        permissions = [("revoke_certificate", "Can revoke and re-issue certificates")]
+        permissions = [("revoke_certificate", _("Can revoke and re-issue certificates"))]
 
     def __str__(self):
         return f"{self.module_title} – {self.learner_name} ({self.display_code})"
@@ -145,9 +148,9 @@ class CompetencyReport(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Being prepared"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     unit = models.ForeignKey(
         "training.Unit", on_delete=models.PROTECT, related_name="competency_reports"
@@ -156,7 +159,7 @@ class CompetencyReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="competency_reports"
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    as_of = models.DateField(help_text="The day the report's figures are for.")
+    as_of = models.DateField(help_text=_("The day the report's figures are for."))
     status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     file = models.FileField(upload_to="reports/%Y/%m/", max_length=255, blank=True)
     error = models.TextField(blank=True)
@@ -169,7 +172,11 @@ class CompetencyReport(models.Model):
         indexes = [models.Index(fields=["requested_by", "unit", "status"])]
 
     def __str__(self):
-        return f"Competency report: {self.unit} as of {self.as_of} ({self.get_status_display()})"
+        return _("Competency report: %(unit)s as of %(as_of)s (%(status)s)") % {
+            "unit": self.unit,
+            "as_of": self.as_of,
+            "status": self.get_status_display(),
+        }
 
     @property
     def is_pending(self) -> bool:
@@ -196,9 +203,9 @@ class VerificationThrottle(models.Model):
     new window opens for a client.
     """
 
-    key = models.CharField(max_length=64, help_text="Keyed hash (HMAC) of the client address.")
+    key = models.CharField(max_length=64, help_text=_("Keyed hash (HMAC) of the client address."))
     window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0, help_text="Points spent in this window.")
+    count = models.PositiveIntegerField(default=0, help_text=_("Points spent in this window."))
 
     class Meta:
         constraints = [

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from cms.models import OrganisationSettings
 from training import access, charts, reporting
@@ -90,7 +91,7 @@ def certificate_issue(*, completion, actor=None) -> Certificate:
     this commits) so that a slow or failed render never loses the record of the completion.
     """
     if Certificate.objects.filter(completion=completion).exists():
-        raise ValidationError("A certificate was already issued for this completion.")
+        raise ValidationError(_("A certificate was already issued for this completion."))
     certificate = Certificate(completion=completion, user_id=completion.user_id)
     _freeze(certificate, _organisation())
     certificate.full_clean()
@@ -118,12 +119,12 @@ def certificate_render_pdf(*, certificate_id: int) -> Certificate:
     return certificate
 
 
-def _reason(reason: str, what: str) -> str:
+def _reason(reason: str, missing: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": f"Say why the certificate is {what}."})
+        raise ValidationError({"reason": missing})
     if len(reason) > 1000:
-        raise ValidationError({"reason": "Keep the reason under 1,000 characters."})
+        raise ValidationError({"reason": _("Keep the reason under 1,000 characters.")})
     return reason
 
 
@@ -131,10 +132,10 @@ def _reason(reason: str, what: str) -> str:
 def certificate_revoke(*, certificate_id: int, actor, reason: str) -> Certificate:
     """Revoke a certificate: it verifies as revoked (with the date) from now on, everywhere
     it appears. Recorded in the history with the acting user and the reason."""
-    reason = _reason(reason, "revoked")
+    reason = _reason(reason, _("Say why the certificate is revoked."))
     certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
     if certificate.revoked_at:
-        raise ValidationError("This certificate was already revoked.")
+        raise ValidationError(_("This certificate was already revoked."))
     certificate.revoked_at = timezone.now()
     certificate.revocation_reason = reason
     certificate.full_clean()
@@ -150,10 +151,10 @@ def certificate_reissue(*, certificate_id: int, actor, reason: str) -> Certifica
     the settings afresh and render a new PDF (a corrected name, say). The earlier wording
     stays in the history, with the acting user and the reason. A revoked certificate is not
     re-issued."""
-    reason = _reason(reason, "re-issued")
+    reason = _reason(reason, _("Say why the certificate is re-issued."))
     certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
     if certificate.revoked_at:
-        raise ValidationError("A revoked certificate cannot be re-issued.")
+        raise ValidationError(_("A revoked certificate cannot be re-issued."))
     _freeze(certificate, _organisation())
     certificate.reissued_at = timezone.now()
     certificate.full_clean()
@@ -195,7 +196,7 @@ def competency_report_request(*, unit: Unit, user) -> CompetencyReport:
     render (a double click costs nothing).
     """
     if not access.reportable_units(user).filter(pk=unit.pk).exists():
-        raise ValidationError("You may not see this unit's reports.")
+        raise ValidationError(_("You may not see this unit's reports."))
     pending = (
         CompetencyReport.objects.filter(
             unit=unit,
@@ -306,7 +307,7 @@ def _competency_report_fail(*, report_id: int, message: str) -> CompetencyReport
     if not report.is_pending:
         return report
     report.status = CompetencyReport.State.FAILED
-    report.error = message or "The PDF could not be built."
+    report.error = message or _("The PDF could not be built.")
     report.finished_at = timezone.now()
     _stamp_render(report)
     report.save()

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from training import access
@@ -21,7 +22,7 @@ def my_certificates(request):
 def certificate_pdf(request, pk: int):
     certificate = get_object_or_404(Certificate, pk=pk)
     if not access.can_view_learner_records(request.user, certificate.user_id):
-        raise Http404("No such certificate.")
+        raise Http404(_("No such certificate."))
     if not certificate.pdf:
         # The background task normally renders it; render now if it has not run yet.
         try:

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -90,7 +91,7 @@ def report_download(request, pk: int):
     try:
         handle = report.file.open("rb")
     except (OSError, ValueError) as error:
-        raise Http404("This report's file is no longer available; ask for a new one.") from error
+        raise Http404(_("This report's file is no longer available; ask for a new one.")) from error
     return FileResponse(
         handle,
         content_type="application/pdf",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -40,16 +41,16 @@ def transcript_filename(transcript: Transcript) -> str:
 def _pdf_response(request, user_id: int, *, back: str) -> HttpResponse:
     transcript = transcript_data(user_id=user_id, today=timezone.localdate())
     if transcript is None:
-        raise Http404("No such person among the records you may see.")
+        raise Http404(_("No such person among the records you may see."))
     context = {"t": transcript, "generated_at": timezone.localtime()}
     try:
         pdf = rendering.render_transcript_pdf(context)
     except (rendering.RenderTimeout, rendering.RenderTooLarge) as error:
         logger.warning("Transcript of user %s could not be rendered: %s", user_id, error)
         reason = (
-            "It took too long to build."
+            _("It took too long to build.")
             if isinstance(error, rendering.RenderTimeout)
-            else "It came out too large to build."
+            else _("It came out too large to build.")
         )
         response = render(
             request,
@@ -80,11 +81,11 @@ def my_transcript(request):
 def transcript(request, user_id: int):
     """A person's transcript for themself, their unit's managers, education leads, admins."""
     if not access.can_view_learner_records(request.user, user_id):
-        raise Http404("No such person among the records you may see.")
+        raise Http404(_("No such person among the records you may see."))
     if user_id != request.user.pk and not StaffProfile.objects.filter(user_id=user_id).exists():
         # Only staff have transcripts for others to read: an id never reveals the name of an
         # account that is not on the staff (an admin's, say), even to an education lead.
-        raise Http404("No such person among the records you may see.")
+        raise Http404(_("No such person among the records you may see."))
     if user_id == request.user.pk:
         back = reverse("certificates:mine")
     else:

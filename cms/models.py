@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
@@ -20,7 +21,7 @@ class HomePage(Page):
     subpage_types = ["modules.ModuleIndexPage"]
 
 
-PAPER_SIZES = [("letter", "US Letter"), ("a4", "A4")]  # certificates print landscape on these
+PAPER_SIZES = [("letter", _("US Letter")), ("a4", _("A4"))]  # certificates print landscape on these
 
 
 @register_setting(icon="site")
@@ -31,16 +32,16 @@ class OrganisationSettings(BaseSiteSetting):
     signatory_name = models.CharField(max_length=200, blank=True)
     signatory_title = models.CharField(max_length=200, blank=True)
     ce_statement = models.TextField(
-        "CE accreditation statement",
+        _("CE accreditation statement"),
         blank=True,
-        help_text="Printed on certificates beneath the CE hours.",
+        help_text=_("Printed on certificates beneath the CE hours."),
     )
     paper_size = models.CharField(
-        "certificate paper size",
+        _("certificate paper size"),
         max_length=10,
         choices=PAPER_SIZES,
         default="letter",
-        help_text="Certificates print landscape on this paper.",
+        help_text=_("Certificates print landscape on this paper."),
     )
     logo = models.ForeignKey(
         "wagtailimages.Image",
@@ -48,7 +49,7 @@ class OrganisationSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Printed at the top of certificates. A PNG or SVG-like flat image works best.",
+        help_text=_("Printed at the top of certificates. A PNG or SVG-like flat image works best."),
     )
     signature_image = models.ForeignKey(
         "wagtailimages.Image",
@@ -56,23 +57,25 @@ class OrganisationSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The signatory's signature, printed above their name on certificates.",
+        help_text=_("The signatory's signature, printed above their name on certificates."),
     )
     staff_support_url = models.URLField(
-        blank=True, help_text="Staff well-being or employee assistance resources."
+        blank=True, help_text=_("Staff well-being or employee assistance resources.")
     )
     staff_support_label = models.CharField(max_length=100, blank=True, default="Support for you")
     due_soon_days = models.PositiveSmallIntegerField(
-        "due soon window (days)",
+        _("due soon window (days)"),
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="Training shows as due soon, and staff get a reminder, this many days "
-        "before it is due. Renewal of a recurring requirement opens at the same time.",
+        help_text=_(
+            "Training shows as due soon, and staff get a reminder, this many days "
+            "before it is due. Renewal of a recurring requirement opens at the same time."
+        ),
     )
     reminders_enabled = models.BooleanField(
-        "send reminder emails",
+        _("send reminder emails"),
         default=True,
-        help_text="Due-soon and overdue emails to staff, and a weekly digest to unit managers.",
+        help_text=_("Due-soon and overdue emails to staff, and a weekly digest to unit managers."),
     )
 
     panels = [
@@ -86,20 +89,20 @@ class OrganisationSettings(BaseSiteSetting):
                 FieldPanel("ce_statement"),
                 FieldPanel("paper_size"),
             ],
-            heading="Certificates",
+            heading=_("Certificates"),
         ),
         MultiFieldPanel(
             [FieldPanel("staff_support_url"), FieldPanel("staff_support_label")],
-            heading="Staff support",
+            heading=_("Staff support"),
         ),
         MultiFieldPanel(
             [FieldPanel("due_soon_days"), FieldPanel("reminders_enabled")],
-            heading="Due dates and reminders",
+            heading=_("Due dates and reminders"),
         ),
     ]
 
     class Meta:
-        verbose_name = "organisation"
+        verbose_name = _("organisation")
 
     @classmethod
     def for_default_site(cls) -> OrganisationSettings:

@@ -1,12 +1,18 @@
 """Idempotent set-up of the site tree and the staff groups a fresh install needs.
 
 Run by `manage.py setup_site` (and by `seed_demo`). Safe to run again at any time.
+
+The first home page and catalogue are written in the language active when this runs (the
+site's LANGUAGE_CODE in a management command); after that they are content that editors own.
+Group, task and workflow names are identifiers the code looks up, so they are not translated.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from wagtail.models import (
     Collection,
     GroupApprovalTask,
@@ -82,10 +88,14 @@ def ensure_site_structure() -> tuple[HomePage, ModuleIndexPage]:
         home = HomePage(
             title="Attune",
             slug="attune-home",
-            intro=(
-                "<p>Short training for the whole care team on noticing strain in the bond "
-                "between parents and babies or toddlers in hospital, responding in supportive "
-                "ways, and referring to infant mental health specialists when it is needed.</p>"
+            intro=format_html(
+                "<p>{}</p>",
+                gettext(
+                    "Short training for the whole care team on noticing strain in the bond "
+                    "between parents and babies or toddlers in hospital, responding in "
+                    "supportive ways, and referring to infant mental health specialists when "
+                    "it is needed."
+                ),
             ),
         )
         root.add_child(instance=home)
@@ -104,9 +114,11 @@ def ensure_site_structure() -> tuple[HomePage, ModuleIndexPage]:
     catalogue = ModuleIndexPage.objects.first()
     if catalogue is None:
         catalogue = ModuleIndexPage(
-            title="Training modules",
+            title=gettext("Training modules"),
             slug="modules",
-            intro="<p>Every module the education team has published.</p>",
+            intro=format_html(
+                "<p>{}</p>", gettext("Every module the education team has published.")
+            ),
         )
         home.add_child(instance=catalogue)
         catalogue.save_revision().publish()

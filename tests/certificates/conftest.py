@@ -1,6 +1,7 @@
 """Fixtures shared by the certificate tests."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -24,3 +25,19 @@ def yearly(people, module):
         due_days=30,
         effective_from=timezone.localdate() - datetime.timedelta(days=365),
     )
+
+
+# The verification page's status: one large USWDS alert whose colour and heading say it.
+_STATUS_ALERT = re.compile(
+    r'<div class="usa-alert usa-alert--(?P<kind>[a-z]+) records-verify__status" '
+    r'data-status="(?P<status>[a-z]+)">\s*<div class="usa-alert__body">\s*'
+    r'<h2 class="usa-alert__heading">(?P<heading>[^<]*)</h2>'
+)
+
+
+def verify_status(html: str) -> tuple[str, str, str]:
+    """(status, alert kind, heading) of the one status alert on a verification page."""
+    found = _STATUS_ALERT.findall(html)
+    assert len(found) == 1, found
+    kind, status, heading = found[0]
+    return status, kind, heading.strip()

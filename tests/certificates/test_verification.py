@@ -19,10 +19,12 @@ from training import schedule
 from training.models import Attempt
 
 from ..conftest import correct_answers
+from .conftest import verify_status
 
 pytestmark = pytest.mark.django_db
 
 WINDOW = 900
+KIND = {"valid": "success", "expired": "warning", "revoked": "error"}  # USWDS alert colours
 
 
 def pass_over_http(client, module) -> Certificate:
@@ -115,14 +117,16 @@ def test_each_status_shows_its_dates_and_nothing_private(
     valid_until = f"<dt>Valid until</dt><dd>{day(certificate.expires_on)}</dd>"
     # A revoked certificate is valid until nothing: its expiry date is not shown.
     assert (valid_until in html) == (variant != "revoked")
-    badge = {"valid": ">Valid</span>", "expired": ">Expired</span>", "revoked": ">Revoked</span>"}
-    assert [name for name, text in badge.items() if text in html] == [variant]
+    status, kind, heading = verify_status(html)
+    assert (status, kind) == (variant, KIND[variant])
+    if variant == "valid":
+        assert heading == "Valid"
     if variant == "expired":
         lapsed = certificate.expires_on + datetime.timedelta(days=1)
-        assert f">Expired</span> on {day(lapsed)}" in html
+        assert heading == f"Expired on {day(lapsed)}"
     if variant == "revoked":
         revoked_on = day(timezone.localdate(certificate.revoked_at))
-        assert f">Revoked</span> on {revoked_on}" in html
+        assert heading == f"Revoked on {revoked_on}"
         assert "Issued in error" not in html
     for secret in private:
         assert secret not in html, secret
@@ -133,7 +137,8 @@ def test_each_status_shows_its_dates_and_nothing_private(
 def test_a_one_time_certificate_does_not_expire(client, one_time, private):
     html = verify(client, one_time.code).content.decode()
     assert one_time.expires_on is None
-    assert ">Valid</span>" in html and "<dt>Valid until</dt><dd>Does not expire</dd>" in html
+    assert verify_status(html) == ("valid", "success", "Valid")
+    assert "<dt>Valid until</dt><dd>Does not expire</dd>" in html
     for secret in private:
         assert secret not in html, secret
 
