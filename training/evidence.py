@@ -52,6 +52,8 @@ from modules.models import TrainingModulePage
 
 from .models import Attempt
 
+# Practice rounds never count: only pre-tests and quizzes are evidence.
+COUNTED_KINDS = (Attempt.Kind.PRE, Attempt.Kind.POST)
 MIN_GROUP = 5  # smallest role or unit group that is shown
 NO_PROFILE = "No staff profile"
 ALL_LEARNERS = "All learners"
@@ -176,6 +178,8 @@ def pair_attempts(rows: Iterable[Mapping]) -> list[Pair]:
     for row in rows:
         if row["score_percent"] is None:
             continue
+        if row["kind"] not in COUNTED_KINDS:
+            continue  # practice rounds don't count, here or anywhere
         key = (row["module_id"], row["user_id"], row["revision_id"])
         (pre if row["kind"] == Attempt.Kind.PRE else post).setdefault(key, row)
     chosen: dict[tuple[int, int], Pair] = {}
@@ -489,7 +493,9 @@ def _attempt_rows(module_ids: Sequence[int]):
     """Submitted attempts at these modules with the learner's current role and unit names,
     oldest first (one query, read in chunks)."""
     return (
-        Attempt.objects.filter(module_id__in=module_ids, submitted_at__isnull=False)
+        Attempt.objects.filter(
+            module_id__in=module_ids, submitted_at__isnull=False, kind__in=COUNTED_KINDS
+        )
         .order_by("submitted_at", "pk")
         .values(
             "module_id",

@@ -42,6 +42,8 @@ from fractions import Fraction
 
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from modules.grading import QuestionResult, correct_ids, is_multiple_answer, scoring_rule
 from modules.models import TrainingModulePage
@@ -49,15 +51,17 @@ from modules.models import TrainingModulePage
 from .models import Attempt
 
 UPPER_LOWER_SHARE = Fraction(27, 100)
+# Practice rounds never count: only quizzes and pre-tests are analysed.
+COUNTED_KINDS = (Attempt.Kind.PRE, Attempt.Kind.POST)
 
 # What attempt_rows() loads per attempt; item_statistics() needs id, kind, questions,
 # answers and points. role_id and unit_id are the learner's, for callers that group by them.
 ROW_FIELDS = ("id", "kind", "revision_id", "questions", "answers", "points")
 
 KIND_LABELS = {
-    "single": "Single answer",
-    "multiple": "Multiple answer",
-    "true_false": "True/false",
+    "single": gettext_lazy("Single answer"),
+    "multiple": gettext_lazy("Multiple answer"),
+    "true_false": gettext_lazy("True/false"),
 }
 
 
@@ -129,9 +133,9 @@ class ItemStats:
 
     @property
     def kind_label(self) -> str:
-        label = KIND_LABELS.get(self.kind, self.kind)
+        label = str(KIND_LABELS.get(self.kind, self.kind))
         if self.kind == "multiple":
-            label += " (partial credit)" if self.partial_credit else " (all or nothing)"
+            label += " " + (_("(partial credit)") if self.partial_credit else _("(all or nothing)"))
         return label
 
     @property
@@ -163,7 +167,7 @@ class ItemStats:
         """e.g. "Engagement cue 70%* · Stress cue 12% · No answer 18%" (* marks correct)."""
         parts = [c.summary for c in self.choices]
         if self.unanswered:
-            parts.append(f"No answer {self.unanswered_percent}%")
+            parts.append(_("No answer %(percent)s%%") % {"percent": self.unanswered_percent})
         return " · ".join(parts)
 
 
@@ -286,6 +290,8 @@ def item_statistics(rows: Iterable[Mapping], *, pool: Sequence[Mapping] = ()) ->
 
     keys: dict = {}
     for row in sorted(rows, key=lambda r: r["id"]):
+        if row["kind"] not in COUNTED_KINDS:
+            continue  # practice rounds are left out of every statistic
         graded = _graded(row, keys)
         if graded is None:
             skipped += 1
@@ -406,7 +412,9 @@ def item_statistics(rows: Iterable[Mapping], *, pool: Sequence[Mapping] = ()) ->
 def analysis_attempts(module_id: int) -> QuerySet[Attempt]:
     """Submitted quiz and pre-test attempts at a module (no query until evaluated); callers
     narrow it (role, unit, revision) before passing it to `attempt_rows`."""
-    return Attempt.objects.filter(module_id=module_id, submitted_at__isnull=False)
+    return Attempt.objects.filter(
+        module_id=module_id, submitted_at__isnull=False, kind__in=COUNTED_KINDS
+    )
 
 
 def attempt_rows(attempts: QuerySet[Attempt]) -> list[dict]:
@@ -448,9 +456,9 @@ def item_analysis(
 def modules_with_attempt_counts() -> QuerySet[TrainingModulePage]:
     """Every module in catalogue order with its numbers of submitted quiz attempts and
     pre-tests and the time of the latest (one query)."""
-    submitted = Q(attempts__submitted_at__isnull=False)
+    submitted = Q(attempts__submitted_at__isnull=False, attempts__kind__in=COUNTED_KINDS)
     return TrainingModulePage.objects.annotate(
         quiz_attempts=Count("attempts", filter=submitted & Q(attempts__kind="post")),
         pretest_attempts=Count("attempts", filter=submitted & Q(attempts__kind="pre")),
-        last_submitted_at=Max("attempts__submitted_at"),
+        last_submitted_at=Max("attempts__submitted_at", filter=submitted),
     ).order_by("path")

@@ -58,6 +58,8 @@ from .models import (
 from .selectors import ORDER, _module_ids_by_requirement, _started, due_soon_days
 
 LATE = (Status.OVERDUE, Status.EXPIRED)
+# Practice rounds never count: they start nothing and appear in no report.
+COUNTED_KINDS = (Attempt.Kind.PRE, Attempt.Kind.POST)
 TO_DO = "to_do"  # not started or in progress: the SQL status does not look at attempts
 
 
@@ -507,7 +509,7 @@ def unit_columns(*, unit: Unit) -> list[Requirement]:
 
 def _started_exists() -> Exists:
     """Whether the assignment's person has started one of its modules in this cycle."""
-    attempts = Attempt.objects.filter(user_id=OuterRef("user_id")).filter(
+    attempts = Attempt.objects.filter(user_id=OuterRef("user_id"), kind__in=COUNTED_KINDS).filter(
         Q(module_id=OuterRef("requirement__module_id"))
         | Q(module__module_sets__requirements=OuterRef("requirement_id"))
     )
@@ -648,6 +650,7 @@ def _cells(profiles: list[StaffProfile], columns: list[Requirement], ctx: Contex
             for row in Attempt.objects.filter(
                 user_id__in={user_id for _c, user_id, _r, _cf in to_check},
                 module_id__in={m for ids in by_req.values() for m in ids},
+                kind__in=COUNTED_KINDS,
             )
             .values("user_id", "module_id")
             .annotate(latest=Max("started_at"))
@@ -762,7 +765,7 @@ def transcript(*, user_id: int, viewer, ctx: Context) -> Transcript | None:
     pairs = list(zip(requirements, row.cells, strict=True))
     pairs.sort(key=lambda p: ORDER.index(p[1].status) if p[1].status else len(ORDER))
     attempts = list(
-        Attempt.objects.filter(user_id=user_id)
+        Attempt.objects.filter(user_id=user_id, kind__in=COUNTED_KINDS)
         .select_related("module")
         .defer("questions", "answers", "rules")
         .order_by("-started_at")

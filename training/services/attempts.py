@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from modules.draw import draw_questions
 from modules.grading import AnswerError, QuizError, grade, validate_answers, validate_quiz
@@ -45,7 +46,11 @@ def _expire_if_due(attempt: Attempt, *, now) -> bool:
 def attempt_start(
     *, user: User, module: TrainingModulePage, kind: str = Attempt.Kind.POST
 ) -> Attempt:
-    """Start (or resume) the learner's quiz or pre-test for a module.
+    """Start (or resume) the learner's quiz, pre-test or practice round for a module.
+
+    A practice round (kind PRACTICE) draws questions as the quiz does but has no time limit,
+    no pre-test requirement, no limit on the number of rounds or wait between them, and is
+    allowed after passing: it never completes the module and is left out of every report.
 
     An open attempt whose time ran out is graded first, in its own transaction, and returned
     (the learner sees its result). Otherwise the module's rules decide whether a new attempt
@@ -79,9 +84,9 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
     # Lock the learner's profile row so that two clicks on "Start" cannot make two attempts.
     profile = StaffProfile.objects.select_for_update().filter(user=user, active=True).first()
     if profile is None:
-        raise ValidationError("Only active staff members can take quizzes.")
+        raise ValidationError(_("Only active staff members can take quizzes."))
     if not module.live or module.live_revision_id is None:
-        raise ValidationError("This module is not published.")
+        raise ValidationError(_("This module is not published."))
     module = TrainingModulePage.objects.get(pk=module.pk)  # live content, not a stale copy
     now = timezone.now()
     mine = Attempt.objects.filter(user=user, module=module, kind=kind)
@@ -89,16 +94,22 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
     if unfinished is not None:
         return unfinished
 
-    if kind == Attempt.Kind.PRE:
+    if kind == Attempt.Kind.PRACTICE:
+        pass  # any time, as often as the learner likes: nothing about it counts
+    elif kind == Attempt.Kind.PRE:
         if not module.pretest:
-            raise ValidationError("This module has no pre-test.")
+            raise ValidationError(_("This module has no pre-test."))
         if mine.filter(revision_id=module.live_revision_id, submitted_at__isnull=False).exists():
-            raise ValidationError("You have already taken this module's pre-test.")
+            raise ValidationError(_("You have already taken this module's pre-test."))
         if Attempt.objects.filter(user=user, module=module, kind=Attempt.Kind.POST).exists():
             raise ValidationError(
-                "The pre-test measures what you knew before the lessons, so it is only "
-                "offered before your first attempt at the quiz."
+                _(
+                    "The pre-test measures what you knew before the lessons, so it is only "
+                    "offered before your first attempt at the quiz."
+                )
             )
+    elif kind != Attempt.Kind.POST:
+        raise ValidationError(_("Unknown kind of attempt."))
     else:
         if Completion.objects.filter(user=user, module=module).exists():
             _refuse_unless_renewal_open(user=user, module=module)
@@ -108,7 +119,7 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
                 user=user, module=module, kind=Attempt.Kind.PRE, submitted_at__isnull=False
             ).exists()
         ):
-            raise ValidationError("Please take the short pre-test before the quiz.")
+            raise ValidationError(_("Please take the short pre-test before the quiz."))
         graded = mine.filter(submitted_at__isnull=False)
         last_done = (
             Completion.objects.filter(user=user, module=module).order_by("-completed_at").first()
@@ -117,8 +128,11 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
             graded = graded.filter(started_at__gt=last_done.completed_at)
         if module.max_attempts and graded.count() >= module.max_attempts:
             raise ValidationError(
-                f"You have used all {module.max_attempts} attempts at this quiz. "
-                "Please contact the education team."
+                _(
+                    "You have used all %(count)s attempts at this quiz. "
+                    "Please contact the education team."
+                )
+                % {"count": module.max_attempts}
             )
         last = graded.order_by("-submitted_at").first()
         if last and module.attempt_wait_minutes:
@@ -126,8 +140,11 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
             if now < ready:
                 day = formats.date_format(timezone.localtime(ready), "j F")
                 raise ValidationError(
-                    f"You can try again from {_local_time(ready)} on {day}. "
-                    "Use the time to revisit the lessons."
+                    _(
+                        "You can try again from %(time)s on %(day)s. "
+                        "Use the time to revisit the lessons."
+                    )
+                    % {"time": _local_time(ready), "day": day}
                 )
 
     questions = draw_questions(module.quiz_pool(), settings=module.draw_settings())
@@ -135,9 +152,12 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
         validate_quiz(questions)
     except QuizError as exc:
         raise ValidationError(
-            f"This quiz cannot be taken yet: {exc} Please tell the education team."
+            _("This quiz cannot be taken yet: %(problem)s Please tell the education team.")
+            % {"problem": exc}
         ) from exc
-    limit = module.time_limit_minutes
+    practice = kind == Attempt.Kind.PRACTICE
+    # Practice has no time limit, and asks for no confidence ratings (nothing reports them).
+    limit = 0 if practice else module.time_limit_minutes
     attempt = Attempt(
         user=user,
         module=module,
@@ -147,7 +167,7 @@ def _attempt_start(*, user: User, module: TrainingModulePage, kind: str) -> Atte
         rules={
             "review_after_fail": module.review_after_fail,
             "review_after_pass": module.review_after_pass,
-            "confidence": module.confidence,
+            "confidence": "none" if practice else module.confidence,
             "time_limit_minutes": limit,
         },
         pass_mark=module.pass_mark,
@@ -167,11 +187,13 @@ def _refuse_unless_renewal_open(*, user: User, module: TrainingModulePage) -> No
         return
     if again.opens_on is not None:
         raise ValidationError(
-            "Your completion is valid until "
-            f"{formats.date_format(again.valid_until, 'j F Y')}. You can renew it from "
-            f"{formats.date_format(again.opens_on, 'j F Y')}."
+            _("Your completion is valid until %(until)s. You can renew it from %(opens)s.")
+            % {
+                "until": formats.date_format(again.valid_until, "j F Y"),
+                "opens": formats.date_format(again.opens_on, "j F Y"),
+            }
         )
-    raise ValidationError("You have already passed this module.")
+    raise ValidationError(_("You have already passed this module."))
 
 
 @transaction.atomic
@@ -203,7 +225,7 @@ def _clean_confidence(attempt: Attempt, confidence) -> dict[str, int] | None:
     if not confidence:
         return None
     if mode == "none":
-        raise ValidationError("This quiz does not ask for confidence ratings.")
+        raise ValidationError(_("This quiz does not ask for confidence ratings."))
     allowed = (
         {q["id"] for q in attempt.questions}
         if mode == "question"
@@ -212,13 +234,15 @@ def _clean_confidence(attempt: Attempt, confidence) -> dict[str, int] | None:
     clean = {}
     for key, value in confidence.items():
         if key not in allowed:
-            raise ValidationError("A confidence rating was given for something not on this quiz.")
+            raise ValidationError(
+                _("A confidence rating was given for something not on this quiz.")
+            )
         try:
             number = int(value)
         except (TypeError, ValueError):
             number = 0
         if not 1 <= number <= 5:
-            raise ValidationError("Confidence ratings go from 1 (not at all) to 5 (very).")
+            raise ValidationError(_("Confidence ratings go from 1 (not at all) to 5 (very)."))
         clean[key] = number
     return clean
 
@@ -227,21 +251,36 @@ def _open_attempt_for_update(attempt_id: int, user: User) -> Attempt:
     try:
         return Attempt.objects.select_for_update().get(pk=attempt_id, user=user)
     except Attempt.DoesNotExist:
-        raise ValidationError("This attempt does not exist.") from None
+        raise ValidationError(_("This attempt does not exist.")) from None
 
 
-@transaction.atomic
 def attempt_save(
     *, attempt_id: int, user: User, answers: Mapping[str, Sequence[str]], confidence=None
 ) -> Attempt:
-    """Save answers so far without grading (resume later, on any device)."""
+    """Save answers so far without grading (resume later, on any device).
+
+    Called on every change by the quiz page's autosave, and by "Save and finish later".
+    Answers that do not fit the quiz raise ValidationError and change nothing. An attempt
+    whose time ran out is graded with the answers saved in time (that grading is kept) and
+    AlreadySubmitted is raised, as for an attempt that was already submitted.
+    """
+    if attempt_close_if_expired(attempt_id=attempt_id, user=user):
+        raise AlreadySubmitted(
+            _(
+                "Time ran out before these answers arrived; "
+                "the answers saved before then were graded."
+            )
+        )
+    return _attempt_save(attempt_id=attempt_id, user=user, answers=answers, confidence=confidence)
+
+
+@transaction.atomic
+def _attempt_save(*, attempt_id: int, user: User, answers, confidence) -> Attempt:
     attempt = _open_attempt_for_update(attempt_id, user)
     if attempt.is_submitted:
-        raise AlreadySubmitted("This attempt has already been submitted.")
+        raise AlreadySubmitted(_("This attempt has already been submitted."))
     if not StaffProfile.objects.filter(user=user, active=True).exists():
-        raise ValidationError("Only active staff members can save quiz answers.")
-    if _expire_if_due(attempt, now=timezone.now()):
-        raise ValidationError("Time ran out before these answers arrived; the attempt is graded.")
+        raise ValidationError(_("Only active staff members can save quiz answers."))
     try:
         clean = validate_answers(attempt.questions, answers)
     except AnswerError as exc:
@@ -265,9 +304,9 @@ def attempt_submit(
     """
     attempt = _open_attempt_for_update(attempt_id, user)
     if attempt.is_submitted:
-        raise AlreadySubmitted("This attempt was already submitted and graded.")
+        raise AlreadySubmitted(_("This attempt was already submitted and graded."))
     if not StaffProfile.objects.filter(user=user, active=True).exists():
-        raise ValidationError("Only active staff members can submit quizzes.")
+        raise ValidationError(_("Only active staff members can submit quizzes."))
     now = timezone.now()
     if _expire_if_due(attempt, now=now):
         return attempt
@@ -286,6 +325,7 @@ def _grade(attempt: Attempt, answers, confidence, *, now, actor) -> None:
     attempt.points = Decimal(result.points.numerator) / Decimal(result.points.denominator)
     attempt.points = attempt.points.quantize(Decimal("0.001"))
     attempt.score_percent = result.score_percent
+    # Only a quiz passes: a pre-test or a practice round never completes the module.
     attempt.passed = result.passed if attempt.kind == Attempt.Kind.POST else None
     attempt.submitted_at = now
     attempt.full_clean()
@@ -299,9 +339,9 @@ def _grade(attempt: Attempt, answers, confidence, *, now, actor) -> None:
 def completion_record(*, attempt: Attempt, actor: User | None) -> Completion:
     """Record that the attempt's learner passed its module, pinned to the attempt's revision."""
     if not attempt.passed:
-        raise ValidationError("Only a passed attempt can complete a module.")
+        raise ValidationError(_("Only a passed attempt can complete a module."))
     if Completion.objects.filter(attempt=attempt).exists():
-        raise ValidationError("This attempt has already completed the module.")
+        raise ValidationError(_("This attempt has already completed the module."))
     completed_at = attempt.submitted_at or timezone.now()
     completion = Completion(
         user_id=attempt.user_id,

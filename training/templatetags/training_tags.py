@@ -3,7 +3,8 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import selectors
 
@@ -14,6 +15,9 @@ register = template.Library()
 def module_progress(context, module):
     request = context["request"]
     progress = None
+    # A second panel on the page gets its own landmark name (landmarks must be unique).
+    shown = request.__dict__.setdefault("_attune_module_progress_shown", {})
+    position = shown[getattr(module, "pk", None)] = shown.get(getattr(module, "pk", None), 0) + 1
     if request.user.is_authenticated and getattr(module, "pk", None):
         # A page may show the panel twice (above and below the lessons): compute it once.
         cache = request.__dict__.setdefault("_attune_module_progress", {})
@@ -22,7 +26,7 @@ def module_progress(context, module):
                 user=request.user, module_id=module.pk, today=timezone.localdate()
             )
         progress = cache[module.pk]
-    return {"request": request, "module": module, "progress": progress}
+    return {"request": request, "module": module, "progress": progress, "position": position}
 
 
 @register.simple_tag
@@ -34,20 +38,21 @@ def matrix_cell(cell, assignment_url_0: str):
     template and a URL reversal per cell cost the unit page more than all its queries.
     """
     if cell.status is None:
-        return mark_safe('<td><span class="status-na">Not required</span></td>')  # noqa: S308
+        return format_html('<td><span class="status-na">{}</span></td>', _("Not required"))
     if cell.status == "completed" and cell.valid_until:
-        when = f"until {cell.valid_until.isoformat()}"
+        when = _("until %(date)s") % {"date": cell.valid_until.isoformat()}
     elif cell.status == "completed" and cell.completed_on:
         when = cell.completed_on.isoformat()
     elif cell.status == "exempt":
         when = ""
     else:
-        when = f"due {cell.due_date.isoformat()}"
+        when = _("due %(date)s") % {"date": cell.due_date.isoformat()}
         if cell.days_late:
-            when += f" · {cell.days_late} day{'s' if cell.days_late != 1 else ''} late"
+            late = ngettext("%(days)s day late", "%(days)s days late", cell.days_late)
+            when += " · " + late % {"days": cell.days_late}
     return format_html(
-        '<td><a href="{}{}/"><span class="badge status-{}">{}</span></a><br>'
-        '<span class="meta">{}</span></td>',
+        '<td><a href="{}{}/"><span class="attune-status status-{}">{}</span></a><br>'
+        '<span class="attune-meta">{}</span></td>',
         assignment_url_0.removesuffix("0/"),
         cell.assignment_id,
         cell.status.value,

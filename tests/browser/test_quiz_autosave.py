@@ -1,0 +1,212 @@
+"""Answers saved as the learner goes, in a real browser (static/js/quiz.js): saved on every
+change and still ticked after a reload; kept while offline and saved once back online; kept on
+the device when the session ends and saved after logging in again, back on the attempt; and
+unanswered questions flagged before submitting, with focus moved to the list.
+
+Runs at phone and desktop size; screenshots go to test-artifacts/screenshots/
+(quiz-autosave-NN-step-<viewport>.png).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from training.models import Attempt
+
+pytestmark = [pytest.mark.browser]
+
+SAVED = re.compile(r"^Saved at \d{2}:\d{2}$")
+AXE = Path(__file__).resolve().parents[2] / "cms/frontend/node_modules/axe-core/axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page):
+    """axe-core's WCAG 2.2 AA violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: tags})", WCAG)
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+def log_in(page, user):
+    page.locator("input[name=username]").fill(user.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def pick(page, question, choice):
+    """Tick a choice by clicking its label (the tile), as a learner does."""
+    box = page.locator(f'input[name="q-{question["id"]}"][value="{choice["id"]}"]')
+    page.locator(f'label[for="{box.get_attribute("id")}"]').click()
+    return box
+
+
+def saved_answers(attempt):
+    attempt.refresh_from_db()
+    return attempt.answers or {}
+
+
+def test_answers_survive_reloads_dropped_connections_and_ended_sessions(
+    live_server, live_db, people, module, new_context, screenshot
+):
+    nurse = people.staff
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    base = live_server.url
+    context = new_context()
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/?next={module.url}")
+    log_in(page, nurse)
+    page.get_by_role("button", name="Take the quiz").first.click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(base)}/learn/attempts/\d+/$"))
+    quiz_url = page.url
+    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+    q1, q2, q3, q4 = attempt.questions
+    status = page.locator("[data-save-status]")
+    counter = page.locator("[data-counter]")
+    expect(counter).to_have_text("0 of 4 answered")
+
+    # 1. An answer is saved on the server as soon as it is ticked: a reload keeps it.
+    box = pick(page, q1, q1["choices"][0])
+    expect(box).to_be_checked()
+    expect(counter).to_have_text("1 of 4 answered")
+    expect(status).to_have_text(SAVED)
+    assert saved_answers(attempt) == {q1["id"]: [q1["choices"][0]["id"]]}
+    page.reload()
+    expect(
+        page.locator(f'input[name="q-{q1["id"]}"][value="{q1["choices"][0]["id"]}"]')
+    ).to_be_checked()
+    expect(counter).to_have_text("1 of 4 answered")
+    screenshot(page, "quiz-autosave-01-saved")
+
+    # 2. Offline: the answer stays on the device and is saved once the connection is back.
+    context.set_offline(True)
+    pick(page, q2, q2["choices"][0])
+    expect(status).to_have_text(re.compile("you seem to be offline; we will keep trying"))
+    assert q2["id"] not in saved_answers(attempt)
+    key = f"attune-quiz:{nurse.pk}:{attempt.pk}"
+    assert page.evaluate(f"localStorage.getItem('{key}')") is not None
+    screenshot(page, "quiz-autosave-02-offline")
+    context.set_offline(False)
+    expect(status).to_have_text(SAVED)
+    assert saved_answers(attempt)[q2["id"]] == [q2["choices"][0]["id"]]
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+
+    # 3. The session ends (cookie gone): the learner is told, the answer is kept on the device,
+    #    and after logging in again they are back on the attempt with it saved.
+    context.clear_cookies(name="sessionid")
+    pick(page, q3, q3["choices"][-1])
+    expect(status).to_contain_text("Your session has ended. Your answers are kept on this device")
+    assert q3["id"] not in saved_answers(attempt)
+    screenshot(page, "quiz-autosave-03-session-ended")
+    status.get_by_role("link", name="Log in again").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    log_in(page, nurse)
+    expect(page).to_have_url(quiz_url)
+    expect(
+        page.locator(f'input[name="q-{q3["id"]}"][value="{q3["choices"][-1]["id"]}"]')
+    ).to_be_checked()
+    expect(page.locator("[data-save-status]")).to_have_text(SAVED)
+    answers = saved_answers(attempt)
+    assert answers[q3["id"]] == [q3["choices"][-1]["id"]]
+    assert set(answers) == {q1["id"], q2["id"], q3["id"]}
+    expect(page.locator("[data-counter]")).to_have_text("3 of 4 answered")
+
+    # 4. Submitting with question 4 unanswered: nothing is submitted; an alert lists it, takes
+    #    the focus, and the question says in words that it is not answered.
+    page.get_by_role("button", name="Submit answers").click()
+    alert = page.locator("#unanswered-alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_be_focused()
+    expect(alert.get_by_role("heading")).to_have_text("Not every question is answered yet")
+    expect(alert.locator("[data-unanswered-list] a")).to_have_text(["Question 4"])
+    fieldset = page.locator("#question-4")
+    expect(fieldset.get_by_text("Not answered yet")).to_be_visible()
+    expect(page.locator("#question-1").get_by_text("Not answered yet")).to_be_hidden()
+    assert not Attempt.objects.get(pk=attempt.pk).is_submitted
+    screenshot(page, "quiz-autosave-04-unanswered")
+    assert axe_violations(page) == []
+    alert.get_by_role("link", name="Go to question 4").click()
+    expect(fieldset.locator("input").first).to_be_focused()
+
+    # Answering it clears the flag and the alert; then the quiz is submitted and graded, and
+    # the device forgets the answers it kept.
+    pick(page, q4, q4["choices"][0])
+    expect(alert).to_be_hidden()
+    expect(fieldset.get_by_text("Not answered yet")).to_be_hidden()
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_role("heading", name="Your result")).to_be_visible()
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and len(attempt.answers) == 4
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None
+    assert axe_violations(page) == []
+
+
+def test_submit_anyway_grades_with_questions_unanswered(
+    live_server, live_db, people, module, new_context
+):
+    nurse = people.staff
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
+    log_in(page, nurse)
+    page.get_by_role("button", name="Take the quiz").first.click()
+    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+    first = attempt.questions[0]
+    pick(page, first, first["choices"][0])
+    expect(page.locator("[data-save-status]")).to_have_text(SAVED)
+    page.keyboard.press("End")
+    page.get_by_role("button", name="Submit answers").click()
+    alert = page.locator("#unanswered-alert")
+    expect(alert).to_be_focused()
+    expect(alert.locator("[data-unanswered-list] a")).to_have_text(
+        ["Question 2", "Question 3", "Question 4"]
+    )
+    for n in (2, 3, 4):
+        expect(page.locator(f"#question-{n}").get_by_text("Not answered yet")).to_be_visible()
+    # Keyboard only: from the alert, Tab to "Submit anyway" and press Enter.
+    alert.get_by_role("button", name="Submit anyway").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your result")).to_be_visible()
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.passed is False
+
+
+def test_a_practice_round_from_the_module_page(
+    live_server, live_db, people, module, new_context, screenshot
+):
+    nurse = people.staff
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
+    log_in(page, nurse)
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Practise first (doesn't count)").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Practice: {module.title}")
+    expect(page.get_by_text("This practice round doesn't count.")).to_be_visible()
+    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+    assert attempt.kind == Attempt.Kind.PRACTICE
+    for q in attempt.questions:
+        for choice in q["choices"]:
+            if choice["correct"]:
+                pick(page, q, choice)
+    expect(page.locator("[data-save-status]")).to_have_text(SAVED)
+    assert axe_violations(page) == []
+    screenshot(page, "quiz-practice-01-quiz")
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_role("heading", name="Your practice round")).to_be_visible()
+    expect(page.get_by_text("Practice: this round doesn't count")).to_be_visible()
+    expect(page.get_by_text("in the quiz, this score would pass")).to_be_visible()
+    expect(page.get_by_text("(best answer)")).to_have_count(0)
+    assert axe_violations(page) == []
+    screenshot(page, "quiz-practice-02-result")
+    attempt.refresh_from_db()
+    assert attempt.score_percent == 100 and attempt.passed is None
+    assert not nurse.completions.exists()
