@@ -12,9 +12,11 @@ Schema (every key below; unknown keys are errors, to catch typos):
     learning_objectives: [text]    content_note: html (optional)
     lessons: [{title, blocks: [{type: text|vignette|image|video, value}]}]
         text: html
-        vignette: {title, setting, body: html, reflection?}
+        vignette: {title, setting, content_note?, body: html, reflection?}
+            (content_note: a short warning; the learner then opens the case themselves)
         image: {image: title of an image in the Wagtail library, alt_text, caption?}
-        video: {url, title, transcript: html}
+        video: {url, title, transcript: html} (a video linked on an approved host; videos
+            uploaded to the document library are added in the editor)
     references: [{citation, url?}]
     quiz: a list of items, each one of
         question (the default type): {prompt: html, skill: recognise|interpret|respond|refer,
@@ -23,7 +25,8 @@ Schema (every key below; unknown keys are errors, to catch typos):
             pin_choice_order?: bool, choices: [{text, correct: bool, feedback}] (two or more)}
         {type: true_false, prompt, skill, rationale, references?, image?, image_alt?,
             correct_answer: true|false, feedback_true, feedback_false}
-        {type: scenario, title, setting, vignette: html, questions: [question, ...]}
+        {type: scenario, title, setting, content_note?, vignette: html,
+            questions: [question, ...]}
     quiz_settings (optional): {draw_count, draw_per_skill, shuffle_choices, max_attempts,
         attempt_wait_minutes, time_limit_minutes, review_after_fail, review_after_pass,
         pretest, confidence}
@@ -224,8 +227,10 @@ def validate_spec(data: dict, source: str) -> list[str]:
         kind = item.get("type", "question") if isinstance(item, dict) else None
         if kind == "scenario":
             where = f"quiz item {ii} (scenario)"
-            if c.keys(where, item, {"type", "title", "setting", "vignette", "questions"}):
+            required = {"type", "title", "setting", "vignette", "questions"}
+            if c.keys(where, item, required, {"content_note"}):
                 c.text(where, item, "title", max_length=200)
+                c.text(where, item, "content_note", required=False, max_length=300)
                 c.text(where, item, "vignette")
                 if item.get("setting") not in SETTING_VALUES:
                     c.error(where, f"'setting' must be one of {', '.join(SETTING_VALUES)}.")
@@ -326,8 +331,9 @@ def _validate_block(c: _Checker, where: str, block) -> None:
             c.error(f"{where} (text)", "'value' must be non-empty HTML text.")
     elif kind == "vignette":
         w = f"{where} (vignette)"
-        if c.keys(w, value, {"title", "setting", "body"}, {"reflection"}):
+        if c.keys(w, value, {"title", "setting", "body"}, {"reflection", "content_note"}):
             c.text(w, value, "title", max_length=200)
+            c.text(w, value, "content_note", required=False, max_length=300)
             c.text(w, value, "body")
             c.text(w, value, "reflection", required=False)
             if "setting" in value and value["setting"] not in SETTING_VALUES:
@@ -372,6 +378,7 @@ def _block_value(kind: str, value, image_id: Callable[[str], int | None]):
         return {
             "title": _s(value["title"]),
             "setting": value["setting"],
+            "content_note": _s(value.get("content_note")),
             "body": _s(value["body"]),
             "reflection": _s(value.get("reflection")),
         }
@@ -487,6 +494,7 @@ def _quiz_item(slug: str, qi: int, item: dict, image_id) -> dict:
         value = {
             "title": _s(item["title"]),
             "setting": item["setting"],
+            "content_note": _s(item.get("content_note")),
             "vignette": _s(item["vignette"]),
             "questions": [
                 {
@@ -524,11 +532,11 @@ def _export_block(block) -> dict:
         return {
             "type": "vignette",
             "value": _optional(
-                {
-                    "title": value["title"],
-                    "setting": value["setting"],
-                    "body": _rich(value["body"]),
-                },
+                _optional(
+                    {"title": value["title"], "setting": value["setting"]},
+                    content_note=_s(value.get("content_note")),
+                )
+                | {"body": _rich(value["body"])},
                 reflection=_s(value["reflection"]),
             ),
         }
@@ -626,6 +634,7 @@ def _export_quiz_item(block) -> dict:
             "type": "scenario",
             "title": value["title"],
             "setting": value["setting"],
+            **_optional({}, content_note=_s(value.get("content_note"))),
             "vignette": _rich(value["vignette"]),
             "questions": [_export_question(q.value) for q in value["questions"].bound_blocks],
         }

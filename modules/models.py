@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.template.response import TemplateResponse
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -27,15 +30,21 @@ from .draw import draw_questions
 from .grading import learner_view
 
 REVIEW_LEVELS = [
-    ("score", "Score only"),
-    ("right_wrong", "Which questions were right"),
-    ("answers", "Also the correct answers"),
-    ("full", "Also feedback and rationale"),
+    ("score", _("Score only")),
+    ("right_wrong", _("Which questions were right")),
+    ("answers", _("Also the correct answers")),
+    ("full", _("Also feedback and rationale")),
 ]
+# How long looking at an image takes, counted as characters of reading (a short paragraph).
+IMAGE_WEIGHT = 300
+# Keys of lesson block data that are not read by the learner.
+_UNREAD_KEYS = {"id", "type", "setting", "image", "video", "video_file", "captions"}
+_UNREAD_KEYS |= {"captions_language"}
+
 CONFIDENCE_CHOICES = [
-    ("none", "Don't ask"),
-    ("question", "For each question"),
-    ("skill", "For each skill"),
+    ("none", _("Don't ask")),
+    ("question", _("For each question")),
+    ("skill", _("For each skill")),
 ]
 
 
@@ -53,7 +62,7 @@ class LoginRequiredPageMixin:
 class ModuleIndexPage(LoginRequiredPageMixin, Page):
     """The module catalogue (/modules/): lists every published training module."""
 
-    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["modules.TrainingModulePage"]
@@ -73,34 +82,46 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
     page revision it was graded against.
     """
 
-    summary = models.TextField(help_text="One or two sentences shown in the catalogue.")
+    summary = models.TextField(
+        _("summary"), help_text=_("One or two sentences shown in the catalogue.")
+    )
     learning_objectives = StreamField(
-        [("objective", blocks.CharBlock(max_length=300))],
+        [("objective", blocks.CharBlock(max_length=300, label=_("Objective")))],
         blank=True,
-        help_text="What a learner can do by the end; start each with a verb.",
+        verbose_name=_("learning objectives"),
+        help_text=_("What a learner can do by the end; start each with a verb."),
     )
     estimated_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MinValueValidator(1), MaxValueValidator(600)]
+        _("estimated minutes"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_(
+            "Time for the lessons and the quiz together. Learners see the time left as they go."
+        ),
     )
     ce_hours = models.DecimalField(
-        "CE hours",
+        _("CE hours"),
         max_digits=4,
         decimal_places=2,
         default=0,
         validators=[MinValueValidator(0)],
-        help_text="Continuing-education hours awarded on completion.",
+        help_text=_("Continuing-education hours awarded on completion."),
     )
     content_note = RichTextField(
+        _("content note"),
         blank=True,
         features=["bold", "italic", "link"],
-        help_text="Shown before the lessons when they include distressing material.",
+        help_text=_("Shown before the lessons when they include distressing material."),
     )
-    lessons = StreamField([("lesson", LessonBlock())], blank=True)
-    references = StreamField([("reference", ReferenceBlock())], blank=True)
+    lessons = StreamField([("lesson", LessonBlock())], blank=True, verbose_name=_("lessons"))
+    references = StreamField(
+        [("reference", ReferenceBlock())], blank=True, verbose_name=_("references")
+    )
     pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Percentage of questions a learner must answer correctly to pass.",
+        help_text=_("Percentage of questions a learner must answer correctly to pass."),
     )
     quiz = StreamField(
         [
@@ -108,59 +129,72 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
             ("true_false", TrueFalseBlock()),
             ("scenario", ScenarioBlock()),
         ],
-        help_text="The question pool. Required before publishing: at least one question.",
+        verbose_name=_("quiz"),
+        help_text=_("The question pool. Required before publishing: at least one question."),
     )
     draw_count = models.PositiveSmallIntegerField(
-        "questions to draw",
+        _("questions to draw"),
         default=0,
-        help_text="Draw this many questions at random for each attempt (0: use every question). "
-        "Scenario sets are always included whole.",
+        help_text=_(
+            "Draw this many questions at random for each attempt (0: use every question). "
+            "Scenario sets are always included whole."
+        ),
     )
     draw_per_skill = models.BooleanField(
-        "draw per skill",
+        _("draw per skill"),
         default=False,
-        help_text="Draw the number above for each skill tag instead of in all.",
+        help_text=_("Draw the number above for each skill tag instead of in all."),
     )
     shuffle_choices = models.BooleanField(
-        default=True, help_text="Shuffle choices in each attempt, unless a question pins its order."
+        _("shuffle choices"),
+        default=True,
+        help_text=_("Shuffle choices in each attempt, unless a question pins its order."),
     )
     max_attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="How many graded attempts a learner may make (0: unlimited)."
+        _("max attempts"),
+        default=0,
+        help_text=_("How many graded attempts a learner may make (0: unlimited)."),
     )
-    attempt_wait_minutes = models.PositiveIntegerField("wait between attempts (minutes)", default=0)
+    attempt_wait_minutes = models.PositiveIntegerField(
+        _("wait between attempts (minutes)"), default=0
+    )
     time_limit_minutes = models.PositiveSmallIntegerField(
-        "time limit (minutes)",
+        _("time limit (minutes)"),
         default=0,
         validators=[MaxValueValidator(600)],
-        help_text="0: no time limit. Enforced on the server.",
+        help_text=_("0: no time limit. Enforced on the server."),
     )
     review_after_fail = models.CharField(
-        "review after a failed attempt",
+        _("review after a failed attempt"),
         max_length=20,
         choices=REVIEW_LEVELS,
         default="right_wrong",
-        help_text="What a learner sees after an attempt that did not pass. Note that saying "
-        "whether a true/false answer was right gives that answer away.",
+        help_text=_(
+            "What a learner sees after an attempt that did not pass. Note that saying "
+            "whether a true/false answer was right gives that answer away."
+        ),
     )
     review_after_pass = models.CharField(
-        "review after a passed attempt",
+        _("review after a passed attempt"),
         max_length=20,
         choices=REVIEW_LEVELS,
         default="full",
-        help_text="What a learner sees after passing. 'Score only' in both: never review.",
+        help_text=_("What a learner sees after passing. 'Score only' in both: never review."),
     )
     pretest = models.BooleanField(
-        "ask for a pre-test",
+        _("ask for a pre-test"),
         default=False,
-        help_text="Before the lessons, a pre-test drawn from the same pool (not counted toward "
-        "passing; shows the score only), so learning gains can be measured.",
+        help_text=_(
+            "Before the lessons, a pre-test drawn from the same pool (not counted toward "
+            "passing; shows the score only), so learning gains can be measured."
+        ),
     )
     confidence = models.CharField(
-        "ask for confidence",
+        _("ask for confidence"),
         max_length=20,
         choices=CONFIDENCE_CHOICES,
         default="none",
-        help_text="Learners rate their confidence from 1 to 5, in the pre-test and the quiz.",
+        help_text=_("Learners rate their confidence from 1 to 5, in the pre-test and the quiz."),
     )
 
     content_panels = Page.content_panels + [
@@ -171,12 +205,12 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
                 FieldPanel("ce_hours"),
                 FieldPanel("learning_objectives"),
             ],
-            heading="About this module",
+            heading=_("About this module"),
         ),
         FieldPanel("content_note"),
         FieldPanel("lessons"),
         FieldPanel("references"),
-        MultiFieldPanel([FieldPanel("pass_mark"), FieldPanel("quiz")], heading="Quiz"),
+        MultiFieldPanel([FieldPanel("pass_mark"), FieldPanel("quiz")], heading=_("Quiz")),
     ]
     settings_panels = Page.settings_panels + [
         MultiFieldPanel(
@@ -185,7 +219,7 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
                 FieldPanel("draw_per_skill"),
                 FieldPanel("shuffle_choices"),
             ],
-            heading="Question pool",
+            heading=_("Question pool"),
         ),
         MultiFieldPanel(
             [
@@ -193,23 +227,24 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
                 FieldPanel("attempt_wait_minutes"),
                 FieldPanel("time_limit_minutes"),
             ],
-            heading="Attempts",
+            heading=_("Attempts"),
         ),
         MultiFieldPanel(
             [FieldPanel("review_after_fail"), FieldPanel("review_after_pass")],
-            heading="Review",
+            heading=_("Review"),
         ),
         MultiFieldPanel(
-            [FieldPanel("pretest"), FieldPanel("confidence")], heading="Measuring learning"
+            [FieldPanel("pretest"), FieldPanel("confidence")], heading=_("Measuring learning")
         ),
     ]
-    preview_modes = [("", "Module page"), ("quiz", "Quiz as a learner sees it")]
+    preview_modes = [("", _("Module page")), ("quiz", _("Quiz as a learner sees it"))]
     search_fields = Page.search_fields + [index.SearchField("summary")]
     parent_page_types = ["modules.ModuleIndexPage"]
     subpage_types: list[str] = []
 
     class Meta:
-        verbose_name = "training module"
+        verbose_name = _("training module")
+        verbose_name_plural = _("training modules")
 
     def clean(self):
         super().clean()
@@ -223,25 +258,57 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
         if self.draw_count:
             if self.draw_per_skill:
                 short = [
-                    f"{label.lower()} has {standalone[skill]}"
+                    _("%(skill)s has %(count)d")
+                    % {"skill": str(label).lower(), "count": standalone[skill]}
                     for skill, label in SKILLS
                     if 0 < standalone[skill] < self.draw_count
                 ]
                 if short:
                     raise ValidationError(
                         {
-                            "draw_count": f"Cannot draw {self.draw_count} per skill: "
-                            + "; ".join(short)
-                            + " (scenario sets are not drawn)."
+                            "draw_count": _(
+                                "Cannot draw %(count)d per skill: %(short)s "
+                                "(scenario sets are not drawn)."
+                            )
+                            % {"count": self.draw_count, "short": "; ".join(short)}
                         }
                     )
             elif sum(standalone.values()) < self.draw_count:
                 raise ValidationError(
                     {
-                        "draw_count": f"The pool has {sum(standalone.values())} questions outside "
-                        f"scenario sets; it cannot draw {self.draw_count}."
+                        "draw_count": _(
+                            "The pool has %(pool)d questions outside scenario sets; "
+                            "it cannot draw %(count)d."
+                        )
+                        % {"pool": sum(standalone.values()), "count": self.draw_count}
                     }
                 )
+
+    # Lessons, one at a time ---------------------------------------------------------------
+
+    def lesson_titles(self) -> list[str]:
+        """The lessons' titles in order (read from the stored data: no image lookups)."""
+        return [item["value"]["title"] for item in self.lessons.raw_data]
+
+    def time_plan(self) -> tuple[list[float], float]:
+        """`estimated_minutes` spread over the lessons and the quiz: (minutes for each lesson,
+        minutes for the quiz).
+
+        Each lesson's share follows the length of what the learner reads in it (text, case
+        vignettes, transcripts; an image counts as a short paragraph); the quiz counts as
+        one lesson of average length. No database access.
+        """
+        weights = [max(_reading_weight(item["value"]), 1) for item in self.lessons.raw_data]
+        quiz = sum(weights) / len(weights) if weights else 1
+        total = sum(weights) + quiz
+        minutes = self.estimated_minutes or 0
+        return [minutes * w / total for w in weights], minutes * quiz / total
+
+    def minutes_left(self, number: int) -> int:
+        """Whole minutes (rounded up) left from the start of lesson `number` to the end of
+        the quiz; `number` past the last lesson leaves only the quiz."""
+        lessons, quiz = self.time_plan()
+        return max(1, math.ceil(sum(lessons[max(number, 1) - 1 :]) + quiz - 1e-9))
 
     def quiz_pool(self) -> list[dict]:
         """The whole question pool as plain data (what modules.draw and modules.grading use).
@@ -257,6 +324,7 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
                     "title": block.value["title"],
                     "setting": block.value["setting"],
                     "vignette": block.value["vignette"].source,
+                    "content_note": block.value.get("content_note") or "",
                 }
                 for child in block.value["questions"].bound_blocks:
                     pool.append(_question(child.id, "question", child.value, scenario))
@@ -298,6 +366,20 @@ class TrainingModulePage(LoginRequiredPageMixin, Page):
             "per_skill": self.draw_per_skill,
             "shuffle_choices": self.shuffle_choices,
         }
+
+
+def _reading_weight(data) -> int:
+    """Characters a learner reads in one lesson's stored data (tags stripped)."""
+    if isinstance(data, str):
+        return len(strip_tags(data).strip())
+    if isinstance(data, list):
+        return sum(_reading_weight(item) for item in data)
+    if isinstance(data, dict):
+        weight = IMAGE_WEIGHT if data.get("type") == "image" else 0
+        return weight + sum(
+            _reading_weight(value) for key, value in data.items() if key not in _UNREAD_KEYS
+        )
+    return 0
 
 
 def _question(block_id: str, block_type: str, value, scenario) -> dict:

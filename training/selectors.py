@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 
@@ -20,6 +20,7 @@ from .models import (
     Assignment,
     Attempt,
     Completion,
+    LessonProgress,
     ModuleSet,
     Requirement,
     StaffProfile,
@@ -63,10 +64,25 @@ class DashboardRow:
     valid_until: datetime.date | None
     completion_id: int | None
     attempt_in_progress_id: int | None
+    # module id -> the lesson to resume (1-based), for modules whose lessons are under way
+    lessons_in_progress: dict[int, int] = field(default_factory=dict)
 
     @property
     def module(self) -> TrainingModulePage | None:
         return self.modules[0] if self.modules else None
+
+    @property
+    def resume_lesson(self) -> int | None:
+        """The lesson to resume in the requirement's single module, if under way."""
+        module = self.module
+        if module is None or len(self.modules) != 1:
+            return None
+        return self.lessons_in_progress.get(module.pk)
+
+    @property
+    def module_lessons(self) -> list[tuple[TrainingModulePage, int | None]]:
+        """Each module with the lesson to resume in it (None: not under way)."""
+        return [(m, self.lessons_in_progress.get(m.pk)) for m in self.modules]
 
 
 @dataclass
@@ -120,6 +136,12 @@ def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
         attempts[a["module_id"]].append(a["started_at"])
         if a["submitted_at"] is None and a["kind"] == Attempt.Kind.POST:
             open_attempt[a["module_id"]] = a["id"]
+    resume = {
+        p["module_id"]: p["current"]
+        for p in LessonProgress.objects.filter(user=user, module_id__in=module_ids).values(
+            "module_id", "current"
+        )
+    }
     rows = []
     for assignment in assignments:
         ids = by_req.get(assignment.requirement_id, [])
@@ -138,6 +160,11 @@ def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
                 attempt_in_progress_id=next(
                     (open_attempt[m] for m in ids if m in open_attempt), None
                 ),
+                lessons_in_progress={
+                    m: min(resume[m], _lesson_count(modules[m]))
+                    for m in ids
+                    if m in resume and m in modules and _lesson_count(modules[m])
+                },
             )
         )
     rows.sort(key=lambda r: (ORDER.index(r.status), r.due_date, r.requirement.title))
@@ -145,6 +172,90 @@ def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
     for r in rows:
         counts[r.status.value] += 1
     return LearnerDashboard(profile=profile, rows=rows, counts=dict(counts))
+
+
+def _lesson_count(module: TrainingModulePage) -> int:
+    return len(module.lessons.raw_data)
+
+
+@dataclass(frozen=True)
+class LessonStep:
+    number: int
+    title: str
+    state: str  # "done" (read), "current" (where the learner is) or "to_do"
+    minutes: float  # this lesson's share of the module's estimated time
+
+    @property
+    def whole_minutes(self) -> int:
+        return max(1, round(self.minutes))
+
+    @property
+    def done(self) -> bool:
+        return self.state == "done"
+
+    @property
+    def is_current(self) -> bool:
+        return self.state == "current"
+
+
+@dataclass
+class LessonOverview:
+    """A module's lessons as one learner stands in them (the module page's lesson list)."""
+
+    is_learner: bool  # a staff member: lessons open one at a time and their place is kept
+    steps: list[LessonStep]
+    current: int | None = None  # the lesson to resume; None: not started
+    furthest: int | None = None
+
+    @property
+    def resume(self) -> LessonStep | None:
+        return self.steps[self.current - 1] if self.current else None
+
+    @property
+    def first(self) -> LessonStep | None:
+        return self.steps[0] if self.steps else None
+
+
+def lesson_steps(
+    module: TrainingModulePage, *, current: int | None, furthest: int | None
+) -> list[LessonStep]:
+    """The module's lessons marked current (where the learner is), read (every lesson before
+    the furthest one reached), or still to do. No queries."""
+    minutes, _quiz = module.time_plan()
+    steps = []
+    for number, title in enumerate(module.lesson_titles(), start=1):
+        if number == current:
+            state = "current"
+        elif furthest and number < furthest:
+            state = "done"
+        else:
+            state = "to_do"
+        steps.append(LessonStep(number, title, state, minutes[number - 1]))
+    return steps
+
+
+def lesson_overview(*, user, module: TrainingModulePage) -> LessonOverview:
+    """The learner's place in a module's lessons, clamped to the lessons the module has now
+    (its lessons may have been edited since). At most two queries."""
+    profile = access.staff_profile(user)
+    if profile is None or not module.pk:
+        return LessonOverview(
+            is_learner=False, steps=lesson_steps(module, current=None, furthest=None)
+        )
+    count = _lesson_count(module)
+    row = (
+        LessonProgress.objects.filter(user=user, module_id=module.pk)
+        .values("current", "furthest")
+        .first()
+    )
+    current = min(row["current"], count) if row and count else None
+    furthest = min(row["furthest"], count) if row and count else None
+    return LessonOverview(
+        is_learner=True,
+        steps=lesson_steps(module, current=current, furthest=furthest),
+        current=current,
+        furthest=furthest,
+    )
 
 
 @dataclass

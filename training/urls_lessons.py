@@ -1,5 +1,13 @@
 """Lesson-by-lesson learning under /learn/ (included by urls_learn, in the `training` namespace)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_lessons
+
+urlpatterns: list = [
+    path(
+        "modules/<int:module_id>/lessons/<int:number>/",
+        views_lessons.lesson,
+        name="lesson",
+    ),
+]

@@ -24,6 +24,7 @@ from .attempts import (
     confidence_from_post,
 )
 from .compliance import compliance_snapshot_take
+from .progress import lesson_progress_record
 from .reminders import digests_send, reminders_send
 from .staff import staff_import
 
@@ -44,6 +45,7 @@ __all__ = [
     "compliance_snapshot_take",
     "confidence_from_post",
     "digests_send",
+    "lesson_progress_record",
     "reminders_send",
     "staff_import",
 ]
