@@ -30,7 +30,12 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = ROOT / "test-artifacts" / "screenshots"
+# axe-core from the npm registry, installed by `make frontend` and pinned by package-lock.json.
+AXE_JS = ROOT / "cms" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.2 AA: every A and AA rule of 2.0, 2.1 and 2.2. No rule is ever disabled.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 VIEWPORTS = {
     "phone": {"width": 390, "height": 844},
@@ -110,3 +115,79 @@ def live_db(transactional_db, django_db_serialized_rollback):
     """The live server needs committed data, so the test runs outside a transaction and the
     database is flushed afterwards; serialized rollback restores the rows the migrations
     created (Wagtail's root page, default site) before each test."""
+
+
+def axe_violations(page) -> list[dict]:
+    """Inject axe-core into the page and return its WCAG 2.2 A/AA violations."""
+    if not AXE_JS.exists():
+        pytest.fail(
+            f"{AXE_JS} is missing: the accessibility checks need axe-core from the npm registry. "
+            "Run `make frontend` (it installs cms/frontend's locked packages).",
+            pytrace=False,
+        )
+    page.wait_for_load_state("load")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    return page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return results.violations.map((v) => ({
+                id: v.id,
+                impact: v.impact,
+                help: v.help,
+                helpUrl: v.helpUrl,
+                nodes: v.nodes.map((n) => ({
+                    target: n.target.map(String).join(" "),
+                    html: n.html,
+                    summary: n.failureSummary,
+                })),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def format_violations(violations: list[dict], *, where: str) -> str:
+    """A readable list: rule id, impact, help, then each failing element and why."""
+    lines = [f"axe-core found {len(violations)} WCAG 2.2 A/AA violation(s) on {where}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"][:10]:
+            html = " ".join(node["html"].split())
+            if len(html) > 240:
+                html = html[:237] + "..."
+            lines.append(f"    at {node['target']}: {html}")
+            for reason in (node["summary"] or "").splitlines():
+                if reason.strip():
+                    lines.append(f"      {reason.strip()}")
+        if len(v["nodes"]) > 10:
+            lines.append(f"    ... and {len(v['nodes']) - 10} more element(s)")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def axe(viewport):
+    """axe(page) runs axe-core's WCAG 2.2 A/AA rules on the page as it is now and fails the
+    test with every violation listed (rule, impact, help, element and HTML) if there is any."""
+
+    def _axe(page, name: str | None = None) -> None:
+        violations = axe_violations(page)
+        if violations:
+            where = f"{name or page.url} ({page.url}, {viewport} {VIEWPORTS[viewport]})"
+            pytest.fail(format_violations(violations, where=where), pytrace=False)
+
+    return _axe
+
+
+def log_in(context, base_url: str, user) -> None:
+    """Give a browser context the session cookie of `user` (for tests whose subject is not the
+    login form itself: quicker than typing, and independent of the login page's markup)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
+    )

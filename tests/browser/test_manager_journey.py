@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.utils import timezone
@@ -39,14 +40,14 @@ def test_manager_finds_who_is_overdue(live_server, live_db, people, new_context,
 
     # 1. The reports home: the manager's unit with its figures and the way to who is overdue.
     page.goto(f"{base}/reports/")
-    card = page.locator("section.card").filter(has_text="NICU")
-    expect(card.get_by_text("compliant (0 of 2)")).to_be_visible()
-    expect(card.get_by_text("No daily compliance snapshots")).to_be_visible()
+    unit = page.get_by_role("region", name="NICU", exact=True)
+    expect(unit.get_by_text("compliant (0 of 2)")).to_be_visible()
+    expect(unit.get_by_text("No daily compliance snapshots")).to_be_visible()
     screenshot(page, "manager-01-home")
 
     # 2. Who is overdue: the matrix filtered and sorted, with days late in the cell.
-    card.get_by_role("link", name="Who is overdue (1)").click()
-    matrix = page.locator("table.matrix")
+    unit.get_by_role("link", name="Who is overdue (1)").click()
+    matrix = page.get_by_role("table", name="NICU: staff and requirements")
     expect(matrix.locator("tbody tr")).to_have_count(1)
     expect(matrix).to_contain_text("Tomasz Nowak")
     expect(matrix).to_contain_text("days late")
@@ -56,9 +57,7 @@ def test_manager_finds_who_is_overdue(live_server, live_db, people, new_context,
 
     # 3. The filtered matrix downloads as CSV with just that person.
     with page.expect_download() as info:
-        page.locator(".downloads").filter(has_text="these staff").get_by_role(
-            "link", name="CSV"
-        ).click()
+        page.get_by_role("link", name=re.compile(r"these staff.* as CSV$")).click()
     rows = list(csv.reader(io.StringIO(info.value.path().read_text(encoding="utf-8"))))
     assert [r[2] for r in rows[1:]] == ["Tomasz Nowak"]
     assert rows[1][4] == "Overdue"
