@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
@@ -106,7 +107,7 @@ class LinkedRow(list):
 class ComplianceUnitsView(TableReportView):
     """/admin/reports/compliance/: every unit side by side (the organisation view's table)."""
 
-    page_title = "Compliance by unit"
+    page_title = _("Compliance by unit")
     index_url_name = "training_compliance:index"
     index_results_url_name = "training_compliance:index_results"
     paginate_by = 100
@@ -161,7 +162,7 @@ class MatrixRows(Sequence):
 class ComplianceUnitView(TableReportView):
     """/admin/reports/compliance/<unit>/: the unit's staff x requirement matrix."""
 
-    page_title = "Compliance"
+    page_title = _("Compliance")
     paginate_by = 50
     link_column = None
 
@@ -180,7 +181,7 @@ class ComplianceUnitView(TableReportView):
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse("training_compliance:index"), "label": "Compliance by unit"},
+            {"url": reverse("training_compliance:index"), "label": _("Compliance by unit")},
             {"url": "", "label": self.unit.name},
         ]
 

@@ -15,6 +15,8 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.views.reports import ReportView
@@ -26,7 +28,7 @@ from .admin_reports import HelpColumn
 from .models import Attempt
 from .spreadsheets import spreadsheet_safe
 
-BREAKDOWNS = [("role", "By role"), ("unit", "By unit")]
+BREAKDOWNS = [("role", _("By role")), ("unit", _("By unit"))]
 
 
 class EvidenceAccessMixin:
@@ -49,15 +51,15 @@ def _unchanged(queryset, name, value):
 
 class EvidenceFilterSet(WagtailFilterSet):
     module = django_filters.ModelChoiceFilter(
-        label="Module",
+        label=_("Module"),
         queryset=TrainingModulePage.objects.filter(live=True).order_by("path"),
-        empty_label="All modules",
+        empty_label=_("All modules"),
         method=_unchanged,
     )
     breakdown = django_filters.ChoiceFilter(
-        label="Breakdown",
+        label=_("Breakdown"),
         choices=BREAKDOWNS,
-        empty_label="All learners",
+        empty_label=_("All learners"),
         method=_unchanged,
     )
 
@@ -75,62 +77,66 @@ class EvidenceColumn(HelpColumn):
 def _scores(row):
     if row.mean_pre == "":
         return ""
-    return f"{row.mean_pre}% → {row.mean_post}%"
+    return gettext("%(pre)s%% → %(post)s%%") % {"pre": row.mean_pre, "post": row.mean_post}
 
 
 def _learners(row):
-    return f"Fewer than {evidence.MIN_GROUP} learners" if row.suppressed else row.learners
+    if row.suppressed:
+        return gettext("Fewer than %(n)d learners") % {"n": evidence.MIN_GROUP}
+    return row.learners
 
 
 def _change(row):
-    return "" if row.mean_change == "" else f"{row.mean_change_signed} pts"
+    if row.mean_change == "":
+        return ""
+    return gettext("%(change)s pts") % {"change": row.mean_change_signed}
 
 
 class LearningEvidenceView(EvidenceAccessMixin, ReportView):
     """/admin/reports/learning-evidence/: pre-test to quiz change per module, or by role or
     unit. Every text cell of the CSV and XLSX files is neutralised; numbers stay numbers."""
 
-    page_title = "Learning evidence"
+    page_title = _("Learning evidence")
     header_icon = "doc-full"
     index_url_name = "training_evidence:index"
     index_results_url_name = "training_evidence:results"
     results_template_name = "training/reports/includes/evidence_admin_results.html"
     filterset_class = EvidenceFilterSet
     paginate_by = 100
-    verbose_name = "row"
-    verbose_name_plural = "rows"
+    verbose_name = _("row")
+    verbose_name_plural = _("rows")
     columns = [
         TitleColumn(
             "module_title",
-            label="Module",
+            label=_("Module"),
             width="22%",
             get_url=lambda row: reverse("reports:evidence_module", args=[row.module.id]),
         ),
-        EvidenceColumn("group", label="Group"),
+        EvidenceColumn("group", label=_("Group")),
         EvidenceColumn(
             "learners",
-            label="Learners",
+            label=_("Learners"),
             accessor=_learners,
-            help_text="Took the pre-test and then the quiz on the same version.",
+            help_text=_("Took the pre-test and then the quiz on the same version."),
         ),
-        EvidenceColumn("scores", label="Mean pre-test → quiz", accessor=_scores),
+        EvidenceColumn("scores", label=_("Mean pre-test → quiz"), accessor=_scores),
         EvidenceColumn(
             "mean_change",
-            label="Mean change",
+            label=_("Mean change"),
             accessor=_change,
-            help_text="Quiz minus pre-test score, percentage points.",
+            help_text=_("Quiz minus pre-test score, percentage points."),
         ),
-        EvidenceColumn("ci", label="95% CI of change", accessor="ci_text"),
+        EvidenceColumn("ci", label=_("95% CI of change"), accessor="ci_text"),
         EvidenceColumn(
             "effect_size",
-            label="Effect size dz",
-            help_text="Mean change divided by the SD of change.",
+            label=_("Effect size dz"),
+            help_text=_("Mean change divided by the SD of change."),
         ),
         EvidenceColumn(
             "confidence_change",
-            label="Confidence change",
+            label=_("Confidence change"),
             accessor="confidence_change_signed",
-            help_text="Mean rating from 1 to 5.",
+            help_text=_("Mean rating from 1 to 5."),
         ),
     ]
     list_export = evidence.COLUMN_KEYS

@@ -6,6 +6,7 @@ training.services.reminders; nobody adds, edits or deletes them here.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
@@ -28,7 +29,7 @@ class SuperuserViewOnlyPolicy(BasePermissionPolicy):
 class ReminderLogViewSet(ModelViewSet):
     model = ReminderLog
     icon = "mail"
-    menu_label = "Reminder log"
+    menu_label = _("Reminder log")
     menu_order = 800
     url_prefix = "reminder-log"
     add_to_settings_menu = True
@@ -36,11 +37,11 @@ class ReminderLogViewSet(ModelViewSet):
     copy_view_enabled = False
     list_display = [
         "__str__",
-        Column("kind", label="Kind", accessor="get_kind_display"),
+        Column("kind", label=_("Kind"), accessor="get_kind_display"),
         "email",
         "subject",
-        DateColumn("sent_at", label="Sent"),
-        Column("error", label="Error"),
+        DateColumn("sent_at", label=_("Sent")),
+        Column("error", label=_("Error")),
     ]
     list_filter = ["kind"]
     search_fields = ["email", "subject", "key"]

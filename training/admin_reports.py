@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
@@ -87,13 +89,13 @@ def _pct(value):
 
 
 def _signed_points(value):
-    return "" if value is None else f"{value:+d} pts"
+    return "" if value is None else gettext("%(points)+d pts") % {"points": value}
 
 
-FACILITY_HELP = (
+FACILITY_HELP = _(
     "Share of responses with full credit. For partial-credit questions: the mean credit."
 )
-DISCRIMINATION_HELP = (
+DISCRIMINATION_HELP = _(
     "Facility in the top 27% of attempts by score minus the bottom 27% (−1.00 to 1.00). "
     "Blank with fewer than 2 attempts."
 )
@@ -110,7 +112,9 @@ class RevisionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         when = date_format(timezone.localtime(obj.created_at), "j M Y, H:i")
         label = f"#{obj.pk} · {when}"
-        return f"{label} (live)" if obj.pk == self.live_revision_id else label
+        if obj.pk == self.live_revision_id:
+            return gettext("%(revision)s (live)") % {"revision": label}
+        return label
 
 
 class RevisionFilter(django_filters.ModelChoiceFilter):
@@ -119,22 +123,22 @@ class RevisionFilter(django_filters.ModelChoiceFilter):
 
 class ItemAnalysisFilterSet(WagtailFilterSet):
     role = django_filters.ModelChoiceFilter(
-        label="Role",
+        label=_("Role"),
         field_name="user__staff_profile__role",
         queryset=Role.objects.all(),
-        empty_label="All roles",
+        empty_label=_("All roles"),
     )
     unit = django_filters.ModelChoiceFilter(
-        label="Unit",
+        label=_("Unit"),
         field_name="user__staff_profile__unit",
         queryset=Unit.objects.all(),
-        empty_label="All units",
+        empty_label=_("All units"),
     )
     revision = RevisionFilter(
-        label="Revision",
+        label=_("Revision"),
         field_name="revision",
         queryset=Revision.objects.none(),
-        empty_label="All revisions",
+        empty_label=_("All revisions"),
     )
 
     class Meta:
@@ -154,60 +158,60 @@ class ItemAnalysisFilterSet(WagtailFilterSet):
 class ItemAnalysisView(ItemAnalysisAccessMixin, SpreadsheetSafeMixin, ReportView):
     """/admin/reports/item-analysis/<module id>/: one row per question of the module."""
 
-    page_title = "Item analysis"
+    page_title = _("Item analysis")
     header_icon = "list-ol"
     results_template_name = "training/admin/item_analysis_results.html"
     filterset_class = ItemAnalysisFilterSet
     paginate_by = 100
     default_ordering = "number"
-    verbose_name = "question"
-    verbose_name_plural = "questions"
+    verbose_name = _("question")
+    verbose_name_plural = _("questions")
     columns = [
         Column("number", label="#", sort_key="number", width="1%"),
         TemplateColumn(
-            "prompt", label="Question", template_name="training/admin/question_cell.html"
+            "prompt", label=_("Question"), template_name="training/admin/question_cell.html"
         ),
         HelpColumn(
             "responses",
-            label="Responses",
+            label=_("Responses"),
             sort_key="responses",
-            help_text="Submitted quiz attempts that drew this question.",
+            help_text=_("Submitted quiz attempts that drew this question."),
         ),
         HelpColumn(
             "pre_facility",
-            label="Pre-test facility",
+            label=_("Pre-test facility"),
             sort_key="pre_facility",
             accessor=lambda item: (
                 f"{item.pre_facility_percent}% (n={item.pre_responses})"
                 if item.pre_responses
                 else ""
             ),
-            help_text="The same measure over submitted pre-tests (n: how many drew it).",
+            help_text=_("The same measure over submitted pre-tests (n: how many drew it)."),
         ),
         HelpColumn(
             "facility",
-            label="Quiz facility",
+            label=_("Quiz facility"),
             sort_key="facility",
             accessor=lambda item: _pct(item.facility_percent),
             help_text=FACILITY_HELP,
         ),
         HelpColumn(
             "gain_points",
-            label="Gain",
+            label=_("Gain"),
             sort_key="gain_points",
             accessor=lambda item: _signed_points(item.gain_points),
-            help_text="Quiz minus pre-test facility, in percentage points.",
+            help_text=_("Quiz minus pre-test facility, in percentage points."),
         ),
         HelpColumn(
             "discrimination",
-            label="Discrimination",
+            label=_("Discrimination"),
             sort_key="discrimination",
             accessor="discrimination_index",
             help_text=DISCRIMINATION_HELP,
         ),
         TemplateColumn(
             "choices",
-            label="Choices picked (✓ correct)",
+            label=_("Choices picked (✓ correct)"),
             template_name="training/admin/choices_cell.html",
         ),
     ]
@@ -229,21 +233,21 @@ class ItemAnalysisView(ItemAnalysisAccessMixin, SpreadsheetSafeMixin, ReportView
         "gain_points",
     ]
     export_headings = {
-        "number": "Number",
-        "question_id": "Question ID",
-        "prompt": "Question",
-        "scenario_title": "Scenario",
-        "skill": "Skill",
-        "kind_label": "Type",
-        "responses": "Responses",
-        "facility_percent": "Quiz facility % (partial credit: mean credit)",
-        "discrimination_index": "Discrimination index (upper 27% − lower 27%)",
-        "upper_responses": "Upper group responses",
-        "lower_responses": "Lower group responses",
-        "choices_summary": "Choices picked (* correct)",
-        "pre_responses": "Pre-test responses",
-        "pre_facility_percent": "Pre-test facility %",
-        "gain_points": "Gain (percentage points)",
+        "number": _("Number"),
+        "question_id": _("Question ID"),
+        "prompt": _("Question"),
+        "scenario_title": _("Scenario"),
+        "skill": _("Skill"),
+        "kind_label": _("Type"),
+        "responses": _("Responses"),
+        "facility_percent": _("Quiz facility % (partial credit: mean credit)"),
+        "discrimination_index": _("Discrimination index (upper 27% − lower 27%)"),
+        "upper_responses": _("Upper group responses"),
+        "lower_responses": _("Lower group responses"),
+        "choices_summary": _("Choices picked (* correct)"),
+        "pre_responses": _("Pre-test responses"),
+        "pre_facility_percent": _("Pre-test facility %"),
+        "gain_points": _("Gain (percentage points)"),
     }
 
     @cached_property
@@ -261,7 +265,7 @@ class ItemAnalysisView(ItemAnalysisAccessMixin, SpreadsheetSafeMixin, ReportView
 
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
-            {"url": reverse("training_item_analysis:index"), "label": "Item analysis"},
+            {"url": reverse("training_item_analysis:index"), "label": _("Item analysis")},
             {"url": "", "label": self.module.title},
         ]
 
@@ -307,26 +311,30 @@ class ModuleTitleColumn(TitleColumn):
 class ItemAnalysisIndexView(ItemAnalysisAccessMixin, SpreadsheetSafeMixin, ReportView):
     """/admin/reports/item-analysis/: every module with its numbers of attempts."""
 
-    page_title = "Item analysis"
+    page_title = _("Item analysis")
     header_icon = "list-ol"
     index_url_name = "training_item_analysis:index"
     index_results_url_name = "training_item_analysis:index_results"
-    verbose_name = "module"
-    verbose_name_plural = "modules"
+    verbose_name = _("module")
+    verbose_name_plural = _("modules")
     columns = [
-        ModuleTitleColumn("title", label="Module"),
-        Column("live", label="Published", accessor=lambda page: "Yes" if page.live else "No"),
-        Column("quiz_attempts", label="Quiz attempts"),
-        Column("pretest_attempts", label="Pre-tests"),
-        DateColumn("last_submitted_at", label="Last submitted"),
+        ModuleTitleColumn("title", label=_("Module")),
+        Column(
+            "live",
+            label=_("Published"),
+            accessor=lambda page: gettext("Yes") if page.live else gettext("No"),
+        ),
+        Column("quiz_attempts", label=_("Quiz attempts")),
+        Column("pretest_attempts", label=_("Pre-tests")),
+        DateColumn("last_submitted_at", label=_("Last submitted")),
     ]
     list_export = ["title", "live", "quiz_attempts", "pretest_attempts", "last_submitted_at"]
     export_headings = {
-        "title": "Module",
-        "live": "Published",
-        "quiz_attempts": "Quiz attempts",
-        "pretest_attempts": "Pre-tests",
-        "last_submitted_at": "Last submitted",
+        "title": _("Module"),
+        "live": _("Published"),
+        "quiz_attempts": _("Quiz attempts"),
+        "pretest_attempts": _("Pre-tests"),
+        "last_submitted_at": _("Last submitted"),
     }
 
     def get_queryset(self):

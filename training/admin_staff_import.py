@@ -16,6 +16,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -33,8 +35,8 @@ def can_import_staff(user) -> bool:
 
 class StaffImportForm(forms.Form):
     file = forms.FileField(
-        label="HR file (CSV)",
-        help_text=(
+        label=_("HR file (CSV)"),
+        help_text=_(
             "A CSV export with the columns employee_id, first_name, last_name, email, role, "
             "unit, start_date and, if you like, active and manager_of. Commas or semicolons; "
             "UTF-8, as Excel's “CSV UTF-8” saves it."
@@ -43,8 +45,8 @@ class StaffImportForm(forms.Form):
     )
     deactivate_missing = forms.BooleanField(
         required=False,
-        label="Deactivate active staff who are not in the file",
-        help_text=(
+        label=_("Deactivate active staff who are not in the file"),
+        help_text=_(
             "Only for a complete list of staff. Deactivated staff leave the reports and "
             "stop managing units; their records stay."
         ),
@@ -53,7 +55,7 @@ class StaffImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
-            raise ValidationError("The file is larger than 5 MB; split it in two.")
+            raise ValidationError(gettext("The file is larger than 5 MB; split it in two."))
         return upload
 
 
@@ -68,7 +70,7 @@ class StaffImportAccessMixin:
 
 
 class StaffImportBase(StaffImportAccessMixin, WagtailAdminTemplateMixin, TemplateView):
-    page_title = "Import staff"
+    page_title = _("Import staff")
     header_icon = "upload"
     index_url = reverse_lazy("training_staff_import:index")
 
@@ -141,8 +143,10 @@ class StaffImportConfirmView(StaffImportBase):
         ):
             messages.error(
                 request,
-                "This preview is no longer current (it was imported, replaced by another "
-                "upload, or your session ended). Please upload the file again.",
+                gettext(
+                    "This preview is no longer current (it was imported, replaced by another "
+                    "upload, or your session ended). Please upload the file again."
+                ),
             )
             return redirect(self.index_url)
         try:
@@ -164,5 +168,9 @@ class StaffImportConfirmView(StaffImportBase):
             messages.error(request, " ".join(exc.messages))
             return redirect(self.index_url)
         request.session.pop(SESSION_KEY, None)
-        messages.success(request, f"Staff imported from {pending['name']}: {plan.summary()}.")
+        messages.success(
+            request,
+            gettext("Staff imported from %(file)s: %(summary)s.")
+            % {"file": pending["name"], "summary": plan.summary()},
+        )
         return redirect(self.index_url)

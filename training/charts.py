@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
+
 from .reporting import TrendPoint
 
 WIDTH = 640
@@ -85,7 +87,8 @@ def trend_chart(points: list[TrendPoint], *, today: datetime.date, days: int = 3
     chart.grid = [Grid(y=y(p), label=f"{p}%") for p in (0, 25, 50, 75, 100)]
     month = _next_month(start)
     while month <= today:
-        label = month.strftime("%b") if month.month != 1 else month.strftime("%b %Y")
+        # Month names in the active language ("Jan", "Jan 2026" at the turn of a year).
+        label = date_format(month, "M" if month.month != 1 else "M Y")
         chart.ticks.append(Tick(x=x(month), label=label))
         month = _next_month(month)
 

@@ -1,13 +1,54 @@
 """Forms for the manager pages: actions on an assignment, filters on the unit matrix."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-REASON_HELP = "Recorded with your name in the assignment's history."
+REASON_HELP = _("Recorded with your name in the assignment's history.")
+
+# The matrix's status filters and sort orders (values from training.reporting), in words
+# that can be translated here.
+STATUS_FILTER_LABELS = {
+    "late": _("Overdue or expired"),
+    "overdue": _("Overdue"),
+    "expired": _("Expired"),
+    "due_soon": _("Due soon"),
+    "in_progress": _("In progress"),
+    "not_started": _("Not started"),
+    "not_compliant": _("Not compliant"),
+    "completed": _("Completed"),
+    "exempt": _("Exempt"),
+}
+SORT_LABELS = {
+    "name": _("Name"),
+    "-name": _("Name, Z to A"),
+    "role": _("Role"),
+    "employee": _("Employee ID"),
+    "late": _("Most overdue first"),
+}
 
 
-class ExemptForm(forms.Form):
+class USWDSFormMixin:
+    """Gives each widget its U.S. Web Design System class (usa-input, usa-select,
+    usa-textarea), so templates render `{{ field }}` as a styled, touch-sized control."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Textarea):
+                css = "usa-textarea"
+            elif isinstance(widget, forms.Select):
+                css = "usa-select"
+            elif isinstance(widget, forms.CheckboxInput | forms.HiddenInput):
+                continue
+            else:
+                css = "usa-input"
+            widget.attrs["class"] = " ".join(filter(None, [widget.attrs.get("class"), css]))
+
+
+class ExemptForm(USWDSFormMixin, forms.Form):
     reason = forms.CharField(
-        label="Reason for the exemption",
+        label=_("Reason for the exemption"),
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=5,
         max_length=2000,
@@ -15,9 +56,9 @@ class ExemptForm(forms.Form):
     )
 
 
-class UnexemptForm(forms.Form):
+class UnexemptForm(USWDSFormMixin, forms.Form):
     reason = forms.CharField(
-        label="Reason for withdrawing the exemption",
+        label=_("Reason for withdrawing the exemption"),
         widget=forms.Textarea(attrs={"rows": 2}),
         min_length=5,
         max_length=2000,
@@ -25,14 +66,14 @@ class UnexemptForm(forms.Form):
     )
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(USWDSFormMixin, forms.Form):
     until = forms.DateField(
-        label="New due date",
+        label=_("New due date"),
         widget=forms.DateInput(attrs={"type": "date"}),
         input_formats=["%Y-%m-%d"],
     )
     reason = forms.CharField(
-        label="Reason for the extension",
+        label=_("Reason for the extension"),
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=5,
         max_length=2000,
@@ -40,24 +81,34 @@ class ExtendForm(forms.Form):
     )
 
 
-class MatrixFilterForm(forms.Form):
+class MatrixFilterForm(USWDSFormMixin, forms.Form):
     """Filters and sort order of the unit matrix (GET). Choices are this unit's roles and
     requirements, so an id from elsewhere is refused with a message."""
 
-    q = forms.CharField(label="Name or employee ID", required=False, max_length=100)
-    role = forms.TypedChoiceField(label="Role", required=False, coerce=int, empty_value=None)
-    requirement = forms.TypedChoiceField(
-        label="Requirement", required=False, coerce=int, empty_value=None
+    q = forms.CharField(
+        label=_("Name or employee ID"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    status = forms.ChoiceField(label="Status", required=False)
-    sort = forms.ChoiceField(label="Sort by", required=False)
+    role = forms.TypedChoiceField(label=_("Role"), required=False, coerce=int, empty_value=None)
+    requirement = forms.TypedChoiceField(
+        label=_("Requirement"), required=False, coerce=int, empty_value=None
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
 
     def __init__(self, *args, roles, requirements, statuses, sorts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", "All roles"), *((r.pk, r.name) for r in roles)]
+        self.fields["role"].choices = [("", _("All roles")), *((r.pk, r.name) for r in roles)]
         self.fields["requirement"].choices = [
-            ("", "All requirements"),
+            ("", _("All requirements")),
             *((r.pk, r.title) for r in requirements),
         ]
-        self.fields["status"].choices = [("", "Any status"), *statuses]
-        self.fields["sort"].choices = sorts
+        self.fields["status"].choices = [
+            ("", _("Any status")),
+            *((value, STATUS_FILTER_LABELS.get(value, label)) for value, label in statuses),
+        ]
+        self.fields["sort"].choices = [
+            (value, SORT_LABELS.get(value, label)) for value, label in sorts
+        ]

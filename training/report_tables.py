@@ -7,6 +7,9 @@ and export the very same tables.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from . import exports, reporting
 
 
@@ -15,15 +18,15 @@ def _percent(counts: reporting.Counts):
 
 
 SUMMARY_HEADINGS = [
-    "Active staff",
-    "Required",
-    "Compliant",
-    "Compliant %",
-    "Overdue",
-    "Expired",
-    "Due soon",
-    "Exempt",
-    "People overdue or expired",
+    gettext_lazy("Active staff"),
+    gettext_lazy("Required"),
+    gettext_lazy("Compliant"),
+    gettext_lazy("Compliant %"),
+    gettext_lazy("Overdue"),
+    gettext_lazy("Expired"),
+    gettext_lazy("Due soon"),
+    gettext_lazy("Exempt"),
+    gettext_lazy("People overdue or expired"),
 ]
 
 
@@ -43,7 +46,7 @@ def _summary_cells(c: reporting.Counts) -> list:
 
 def units_table(org: reporting.Organisation, *, today) -> exports.Table:
     """One row per unit, with each role's compliance % after the totals."""
-    role_headings = [f"{role.name} compliant %" for role in org.roles]
+    role_headings = [_("%(role)s compliant %%") % {"role": role.name} for role in org.roles]
 
     def rows():
         for s in org.units:
@@ -55,8 +58,8 @@ def units_table(org: reporting.Organisation, *, today) -> exports.Table:
 
     return exports.Table(
         name="units",
-        title=f"Compliance {today.isoformat()}",
-        headings=["Unit", *SUMMARY_HEADINGS, *role_headings],
+        title=_("Compliance %(date)s") % {"date": today.isoformat()},
+        headings=[_("Unit"), *SUMMARY_HEADINGS, *role_headings],
         rows=rows(),
     )
 
@@ -71,17 +74,24 @@ def roles_table(org: reporting.Organisation, *, today) -> exports.Table:
 
     return exports.Table(
         name="roles",
-        title=f"By role {today.isoformat()}",
-        headings=["Unit", "Role", *SUMMARY_HEADINGS],
+        title=_("By role %(date)s") % {"date": today.isoformat()},
+        headings=[_("Unit"), _("Role"), *SUMMARY_HEADINGS],
         rows=rows(),
     )
 
 
 def matrix_headings(columns) -> list[str]:
-    headings = ["Unit", "Employee ID", "Name", "Role"]
+    headings = [_("Unit"), _("Employee ID"), _("Name"), _("Role")]
+    status, date = _("%(requirement)s – status"), _("%(requirement)s – date")
     for requirement in columns:
-        headings += [f"{requirement.title} – status", f"{requirement.title} – date"]
+        headings += [
+            status % {"requirement": requirement.title},
+            date % {"requirement": requirement.title},
+        ]
     return headings
+
+
+NOT_REQUIRED = gettext_lazy("Not required")
 
 
 def matrix_line(row: reporting.Row) -> list:
@@ -90,7 +100,7 @@ def matrix_line(row: reporting.Row) -> list:
     p = row.profile
     line = [p.unit.name, p.employee_id, p.full_name, p.role.name]
     for cell in row.cells:
-        line += [cell.status.label if cell.status else "Not required", cell.date]
+        line += [cell.status.label if cell.status else NOT_REQUIRED, cell.date]
     return line
 
 
@@ -105,5 +115,8 @@ def matrix_table(*, staff, columns, ctx: reporting.Context, name="matrix") -> ex
             yield matrix_line(row)
 
     return exports.Table(
-        name=name, title=f"Staff {ctx.today.isoformat()}", headings=headings, rows=rows()
+        name=name,
+        title=_("Staff %(date)s") % {"date": ctx.today.isoformat()},
+        headings=headings,
+        rows=rows(),
     )

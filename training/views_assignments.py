@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
@@ -19,9 +21,13 @@ from .forms import ExemptForm, ExtendForm, UnexemptForm
 from .views import _require_reports
 
 ACTIONS = {
-    "exempt": (ExemptForm, services.assignment_exempt, "Exemption recorded."),
-    "unexempt": (UnexemptForm, services.assignment_unexempt, "Exemption withdrawn."),
-    "extend": (ExtendForm, services.assignment_extend, "Due date extended."),
+    "exempt": (ExemptForm, services.assignment_exempt, gettext_lazy("Exemption recorded.")),
+    "unexempt": (
+        UnexemptForm,
+        services.assignment_unexempt,
+        gettext_lazy("Exemption withdrawn."),
+    ),
+    "extend": (ExtendForm, services.assignment_extend, gettext_lazy("Due date extended.")),
 }
 
 
@@ -33,15 +39,19 @@ def assignment_manage(request, pk: int):
         assignment_id=pk, viewer=request.user, today=timezone.localdate()
     )
     if detail is None:
-        raise Http404("No such assignment among the staff you may see.")
+        raise Http404(_("No such assignment among the staff you may see."))
     forms = {name: spec[0](prefix=name) for name, spec in ACTIONS.items()}
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in ACTIONS:
-            messages.error(request, "Choose what to do: exempt, withdraw an exemption, or extend.")
+            messages.error(
+                request, _("Choose what to do: exempt, withdraw an exemption, or extend.")
+            )
             return redirect("reports:assignment", pk=pk)
         if not detail.can_manage:
-            raise PermissionDenied("Only a manager of this person's unit or an admin can do this.")
+            raise PermissionDenied(
+                _("Only a manager of this person's unit or an admin can do this.")
+            )
         form_class, service, done = ACTIONS[action]
         form = form_class(request.POST, prefix=action)
         forms[action] = form

@@ -6,17 +6,20 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import access, snapshots
+from .forms import USWDSFormMixin
 from .views import _require_reports
 
 
-class OnDateForm(forms.Form):
+class OnDateForm(USWDSFormMixin, forms.Form):
     on = forms.DateField(
-        label="Compliance on",
+        label=_("Compliance on"),
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date as YYYY-MM-DD (for example 2025-03-31)."},
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD (for example 2025-03-31).")},
     )
 
     def __init__(self, *args, today, **kwargs):
@@ -28,8 +31,10 @@ class OnDateForm(forms.Form):
         on = self.cleaned_data["on"]
         if on > self.today:
             raise forms.ValidationError(
-                "Choose today (%(today)s) or an earlier date: nothing is recorded for days "
-                "that have not happened yet.",
+                gettext(
+                    "Choose today (%(today)s) or an earlier date: nothing is recorded for days "
+                    "that have not happened yet."
+                ),
                 params={"today": formats.date_format(self.today, "Y-m-d")},
             )
         return on

@@ -13,9 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import access, evidence, exports
+from .forms import USWDSFormMixin
 
 FORMATS = exports.FORMATS
 TABLES = {"roles": "role", "units": "unit"}
@@ -23,7 +27,7 @@ TABLES = {"roles": "role", "units": "unit"}
 
 def _require_evidence(request) -> None:
     if not access.can_view_all_units(request.user):
-        raise PermissionDenied("Evidence of learning is for education leads.")
+        raise PermissionDenied(_("Evidence of learning is for education leads."))
 
 
 # --- spreadsheets (training.exports writes them) ----------------------------------------------
@@ -70,16 +74,16 @@ def evidence_index(request):
 def evidence_table(request, fmt: str):
     _require_evidence(request)
     if fmt not in FORMATS:
-        raise Http404("Choose CSV or XLSX.")
+        raise Http404(_("Choose CSV or XLSX."))
     rows = evidence.overview_rows(evidence.evidence_overview())
-    return _table_response(rows, fmt, f"attune-evidence-modules-{_stamp()}", title="Modules")
+    return _table_response(rows, fmt, f"attune-evidence-modules-{_stamp()}", title=_("Modules"))
 
 
 def _module(request, module_id: int) -> evidence.ModuleEvidence:
     _require_evidence(request)
     data = evidence.module_evidence(module_id=module_id)
     if data is None:
-        raise Http404("No such published module.")
+        raise Http404(_("No such published module."))
     return data
 
 
@@ -103,32 +107,43 @@ def evidence_module(request, module_id: int):
 def evidence_module_table(request, module_id: int, table: str, fmt: str):
     data = _module(request, module_id)
     if table not in TABLES or fmt not in FORMATS:
-        raise Http404("No such table.")
+        raise Http404(_("No such table."))
     rows = data.role_rows if TABLES[table] == "role" else data.unit_rows
     filename = f"attune-evidence-{data.module.slug}-by-{TABLES[table]}-{_stamp()}"
-    return _table_response(rows, fmt, filename, title=f"By {TABLES[table]}")
+    title = _("By role") if TABLES[table] == "role" else _("By unit")
+    return _table_response(rows, fmt, filename, title=title)
 
 
 # --- the de-identified export -------------------------------------------------------------------
 
 
-class ExportKeyForm(forms.Form):
+class ExportKeyForm(USWDSFormMixin, forms.Form):
     export_key = forms.CharField(
-        label="Export key",
+        label=gettext_lazy("Export key"),
         min_length=evidence.MIN_EXPORT_KEY_LENGTH,
         max_length=200,
         strip=True,
-        help_text=(
-            f"At least {evidence.MIN_EXPORT_KEY_LENGTH} characters. Use the same key for every "
-            "file you send to the same research partner."
+        help_text=format_lazy(
+            gettext_lazy(
+                "At least {length} characters. Use the same key for every file you send to the "
+                "same research partner."
+            ),
+            length=evidence.MIN_EXPORT_KEY_LENGTH,
         ),
         error_messages={
-            "required": "Enter an export key.",
-            "min_length": (
-                f"The export key must be at least {evidence.MIN_EXPORT_KEY_LENGTH} "
-                "characters long (it has %(show_value)d)."
+            "required": gettext_lazy("Enter an export key."),
+            "min_length": ngettext_lazy(
+                "The export key must be at least %(limit_value)d character long "
+                "(it has %(show_value)d).",
+                "The export key must be at least %(limit_value)d characters long "
+                "(it has %(show_value)d).",
+                "limit_value",
             ),
-            "max_length": "The export key can be at most 200 characters long.",
+            "max_length": ngettext_lazy(
+                "The export key can be at most %(limit_value)d character long.",
+                "The export key can be at most %(limit_value)d characters long.",
+                "limit_value",
+            ),
         },
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -144,7 +159,7 @@ def evidence_export(request):
             rows = evidence.deidentified_rows(export_key=form.cleaned_data["export_key"])
             table = exports.Table(
                 name="deidentified",
-                title="De-identified",
+                title=_("De-identified"),
                 headings=evidence.DEIDENTIFIED_COLUMNS,
                 rows=rows,
             )

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import access, charts, exports, reporting
 from .forms import MatrixFilterForm
@@ -138,6 +139,7 @@ def report_unit(request, unit_id: int):
         per_page=_per_page(request),
     )
     trend = reporting.compliance_trend(unit_ids=[unit.pk], today=ctx.today)
+    page = matrix.page
     query = request.GET.copy()
     for key in ("page", "export", "table"):
         query.pop(key, None)
@@ -152,6 +154,9 @@ def report_unit(request, unit_id: int):
             "filters": filters,
             "chart": charts.trend_chart(trend.get(unit.pk, []), today=ctx.today),
             "query": query.urlencode(),
+            "page_range": list(
+                page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+            ),
             "per_page": _per_page(request),
             "per_page_choices": PER_PAGE,
             "today": ctx.today,
@@ -220,26 +225,33 @@ def _transcript_tables(t: reporting.Transcript):
                 _local(a.started_at),
                 _local(a.submitted_at),
                 a.score_percent,
-                {True: "Passed", False: "Not passed"}.get(a.passed, "Open"),
+                {True: _("Passed"), False: _("Not passed")}.get(a.passed, _("Open")),
             ]
 
     return {
         "requirements": lambda: exports.Table(
             "requirements",
-            "Requirements",
-            ["Requirement", "Status", "Due", "Completed on", "Valid until"],
+            _("Requirements"),
+            [_("Requirement"), _("Status"), _("Due"), _("Completed on"), _("Valid until")],
             requirements(),
         ),
         "completions": lambda: exports.Table(
             "completions",
-            "Completions",
-            ["Module", "Revision", "Completed on", "Score %", "Certificate", "Certificate status"],
+            _("Completions"),
+            [
+                _("Module"),
+                _("Revision"),
+                _("Completed on"),
+                _("Score %"),
+                _("Certificate"),
+                _("Certificate status"),
+            ],
             completions(),
         ),
         "attempts": lambda: exports.Table(
             "attempts",
-            "Attempts",
-            ["Module", "Kind", "Started", "Submitted", "Score %", "Result"],
+            _("Attempts"),
+            [_("Module"), _("Kind"), _("Started"), _("Submitted"), _("Score %"), _("Result")],
             attempts(),
         ),
     }, name
@@ -253,7 +265,7 @@ def person_transcript(request, user_id: int):
     ctx = _ctx()
     t = reporting.transcript(user_id=user_id, viewer=request.user, ctx=ctx)
     if t is None:
-        raise Http404("No such person among the staff you may see.")
+        raise Http404(_("No such person among the staff you may see."))
     tables, name = _transcript_tables(t)
     response = exports.export_response(request, tables, name, t.profile.employee_id)
     if response:
@@ -281,7 +293,7 @@ ORG_SORTS = {
 def organisation(request):
     """Every unit side by side, for education leads (and admins)."""
     if not access.can_view_all_units(request.user):
-        raise PermissionDenied("The organisation view is for education leads.")
+        raise PermissionDenied(_("The organisation view is for education leads."))
     ctx = _ctx()
     units = Unit.objects.all()
     sort = request.GET.get("sort") if request.GET.get("sort") in ORG_SORTS else "name"
@@ -315,7 +327,7 @@ def organisation(request):
         request,
         "training/reports/organisation.html",
         {
-            "org": summaries(),
+            "organisation": summaries(),
             "sort": sort,
             "chart": charts.trend_chart(trend.get(None, []), today=ctx.today),
             "today": ctx.today,

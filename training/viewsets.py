@@ -5,6 +5,9 @@ to date in the same transaction, through training.services."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn
@@ -22,7 +25,7 @@ from .models import ModuleSet, Requirement, Role, StaffProfile, Unit
 class RoleViewSet(SnippetViewSet):
     model = Role
     icon = "group"
-    menu_label = "Roles"
+    menu_label = _("Roles")
     list_display = ["name"]
     search_fields = ["name"]
     panels = [FieldPanel("name")]
@@ -31,7 +34,7 @@ class RoleViewSet(SnippetViewSet):
 class UnitViewSet(SnippetViewSet):
     model = Unit
     icon = "home"
-    menu_label = "Units"
+    menu_label = _("Units")
     list_display = ["name"]
     search_fields = ["name"]
     panels = [FieldPanel("name"), FieldPanel("managers")]
@@ -49,7 +52,7 @@ def _sync_after_save(view_class, scope: str):
                     user_ids=[instance.user_id],
                     actor=self.request.user,
                     joined_on=timezone.localdate(),
-                    reason="Staff record changed",
+                    reason=gettext("Staff record changed"),
                 )
             else:
                 ids = (
@@ -60,7 +63,8 @@ def _sync_after_save(view_class, scope: str):
                 services.assignments_sync(
                     requirement_ids=ids,
                     actor=self.request.user,
-                    reason=f"{instance._meta.verbose_name.capitalize()} changed",
+                    reason=gettext("%(thing)s changed")
+                    % {"thing": capfirst(instance._meta.verbose_name)},
                 )
             return instance
 
@@ -71,7 +75,7 @@ def _sync_after_save(view_class, scope: str):
 class StaffProfileViewSet(SnippetViewSet):
     model = StaffProfile
     icon = "user"
-    menu_label = "Staff"
+    menu_label = _("Staff")
     list_display = ["__str__", "role", "unit", "start_date", BooleanColumn("active")]
     list_filter = ["role", "unit", "active"]
     search_fields = ["employee_id"]
@@ -80,7 +84,7 @@ class StaffProfileViewSet(SnippetViewSet):
     panels = [
         FieldPanel("user"),
         FieldPanel("employee_id"),
-        MultiFieldPanel([FieldPanel("role"), FieldPanel("unit")], heading="Post"),
+        MultiFieldPanel([FieldPanel("role"), FieldPanel("unit")], heading=_("Post")),
         FieldPanel("start_date"),
         FieldPanel("active"),
     ]
@@ -91,7 +95,7 @@ class RequirementForm(WagtailAdminModelForm):
         cleaned = super().clean()
         if not cleaned.get("roles") and not cleaned.get("units"):
             raise forms.ValidationError(
-                "Choose the audience: at least one role or one unit (or both)."
+                gettext("Choose the audience: at least one role or one unit (or both).")
             )
         return cleaned
 
@@ -99,7 +103,7 @@ class RequirementForm(WagtailAdminModelForm):
 class RequirementViewSet(SnippetViewSet):
     model = Requirement
     icon = "tasks"
-    menu_label = "Requirements"
+    menu_label = _("Requirements")
     list_display = ["__str__", "describe_schedule", "grace_days", BooleanColumn("active")]
     list_filter = ["frequency", "active"]
     add_view_class = _sync_after_save(CreateView, "requirement")
@@ -108,13 +112,14 @@ class RequirementViewSet(SnippetViewSet):
         [
             FieldPanel("name"),
             MultiFieldPanel(
-                [FieldPanel("module"), FieldPanel("module_set")], heading="What to complete"
+                [FieldPanel("module"), FieldPanel("module_set")], heading=_("What to complete")
             ),
             MultiFieldPanel(
                 [FieldPanel("roles"), FieldPanel("units")],
-                heading="Who must complete it",
-                help_text="Everyone whose role and unit match. Leave one of the two empty "
-                "to mean 'any'.",
+                heading=_("Who must complete it"),
+                help_text=_(
+                    "Everyone whose role and unit match. Leave one of the two empty to mean 'any'."
+                ),
             ),
             MultiFieldPanel(
                 [
@@ -124,7 +129,7 @@ class RequirementViewSet(SnippetViewSet):
                     FieldRowPanel([FieldPanel("annual_month"), FieldPanel("annual_day")]),
                     FieldPanel("grace_days"),
                 ],
-                heading="When",
+                heading=_("When"),
             ),
             FieldPanel("effective_from"),
             FieldPanel("active"),
@@ -136,7 +141,7 @@ class RequirementViewSet(SnippetViewSet):
 class ModuleSetViewSet(SnippetViewSet):
     model = ModuleSet
     icon = "folder-open-1"
-    menu_label = "Module sets"
+    menu_label = _("Module sets")
     list_display = ["name"]
     search_fields = ["name"]
     add_view_class = _sync_after_save(CreateView, "module_set")
@@ -147,5 +152,5 @@ class ModuleSetViewSet(SnippetViewSet):
 class TrainingViewSetGroup(SnippetViewSetGroup):
     items = (StaffProfileViewSet, RoleViewSet, UnitViewSet, RequirementViewSet, ModuleSetViewSet)
     menu_icon = "group"
-    menu_label = "Training"
+    menu_label = _("Training")
     menu_name = "training"

@@ -1,4 +1,5 @@
 from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
@@ -40,7 +41,7 @@ class ItemAnalysisMenuItem(MenuItem):
 @hooks.register("register_reports_menu_item")
 def register_item_analysis_menu_item():
     return ItemAnalysisMenuItem(
-        "Item analysis",
+        _("Item analysis"),
         reverse("training_item_analysis:index"),
         name="item-analysis",
         icon_name="list-ol",
@@ -67,7 +68,7 @@ class StaffImportMenuItem(MenuItem):
 @hooks.register("register_settings_menu_item")
 def register_staff_import_menu_item():
     return StaffImportMenuItem(
-        "Import staff (HR)",
+        _("Import staff (HR)"),
         reverse("training_staff_import:index"),
         name="staff-import",
         icon_name="upload",
@@ -115,7 +116,7 @@ class LearningEvidenceMenuItem(MenuItem):
 @hooks.register("register_reports_menu_item")
 def register_evidence_menu_item():
     return LearningEvidenceMenuItem(
-        "Learning evidence",
+        _("Learning evidence"),
         reverse("training_evidence:index"),
         name="learning-evidence",
         icon_name="doc-full",
@@ -156,7 +157,7 @@ class ComplianceMenuItem(MenuItem):
 @hooks.register("register_reports_menu_item")
 def register_compliance_menu_item():
     return ComplianceMenuItem(
-        "Compliance",
+        _("Compliance"),
         reverse("training_compliance:index"),
         name="compliance",
         icon_name="tasks",

@@ -137,7 +137,7 @@ def squash(html: str) -> str:
 def row_html(html: str, label: str) -> str:
     """The table row whose header cell holds `label` (first match)."""
     for row in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S):
-        header = re.search(r"<th scope=\"row\">(.*?)</th>", row, flags=re.S)
+        header = re.search(r"<th scope=\"row\"[^>]*>(.*?)</th>", row, flags=re.S)
         if header and label in header.group(1):
             return squash(row)
     raise AssertionError(f"no row for {label!r}")
@@ -224,7 +224,9 @@ def test_module_page_by_role_and_by_unit_hides_small_groups(example, module, peo
     response = login(people.lead).get(f"/reports/evidence/{module.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
-    role_table, unit_table = re.findall(r"<table class=\"evidence-table\">.*?</table>", html, re.S)
+    role_table, unit_table = re.findall(
+        r"<table class=\"usa-table usa-table--compact evidence-table\">.*?</table>", html, re.S
+    )
     nurses = row_html(role_table, "Registered nurse")
     for number in ("6", "50.0%", "80.0%", "+30.0", "+17.1 to +42.9", "12.2", "2.45"):
         assert f">{number}<" in nurses or f"<strong>{number}</strong>" in nurses

@@ -90,7 +90,7 @@ def test_email_has_text_and_html_parts_with_absolute_links(people):
     assert "St Elsewhere Children's" in message.body
     assert "Staff well-being: https://support.example.org/" in message.body
     html = html_of(message)
-    assert '<html lang="en">' in html
+    assert '<html lang="en-us">' in html  # the active language (LANGUAGE_CODE)
     assert 'href="http://testserver/learn/"' in html
     assert 'href="https://support.example.org/"' in html
     assert "St Elsewhere Children&#x27;s" in html  # escaped in HTML, plain in text
