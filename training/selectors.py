@@ -49,6 +49,10 @@ def _module_ids_by_requirement(requirement_ids) -> dict[int, list[int]]:
     return out
 
 
+# Attempts that count as starting a module: practice rounds never change anyone's status.
+COUNTED_KINDS = (Attempt.Kind.PRE, Attempt.Kind.POST)
+
+
 def _started(attempts, counts_from) -> bool:
     return any(counts_from is None or started > counts_from for started in attempts)
 
@@ -130,9 +134,9 @@ def learner_dashboard(*, user, today: datetime.date) -> LearnerDashboard:
     modules = TrainingModulePage.objects.in_bulk(module_ids)
     attempts: dict[int, list[datetime.datetime]] = defaultdict(list)
     open_attempt: dict[int, int] = {}
-    for a in Attempt.objects.filter(user=user, module_id__in=module_ids).values(
-        "id", "module_id", "kind", "started_at", "submitted_at"
-    ):
+    for a in Attempt.objects.filter(
+        user=user, module_id__in=module_ids, kind__in=COUNTED_KINDS
+    ).values("id", "module_id", "kind", "started_at", "submitted_at"):
         attempts[a["module_id"]].append(a["started_at"])
         if a["submitted_at"] is None and a["kind"] == Attempt.Kind.POST:
             open_attempt[a["module_id"]] = a["id"]
@@ -271,6 +275,7 @@ class ModuleProgress:
     attempt_in_progress_id: int | None = None
     pretest_done: bool = False
     pretest_in_progress_id: int | None = None
+    practice_in_progress_id: int | None = None
     attempts_used: int = 0
 
 
@@ -343,9 +348,11 @@ def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProg
     again = renewal(user=user, module_id=module_id, today=today, window=window)
     post = [a for a in attempts if a["kind"] == Attempt.Kind.POST]
     pre = [a for a in attempts if a["kind"] == Attempt.Kind.PRE]
+    practice = [a for a in attempts if a["kind"] == Attempt.Kind.PRACTICE]
     status = None
     if assignment is not None:
-        started = _started([a["started_at"] for a in attempts], assignment.counts_from)
+        counted = [a["started_at"] for a in attempts if a["kind"] in COUNTED_KINDS]
+        started = _started(counted, assignment.counts_from)
         status = Status(assignment.status_on(today, due_soon_days=window, started=started))
     counts_from = assignment.counts_from if assignment and again.open else None
     return ModuleProgress(
@@ -360,6 +367,9 @@ def module_progress(*, user, module_id: int, today: datetime.date) -> ModuleProg
         attempt_in_progress_id=next((a["id"] for a in post if a["submitted_at"] is None), None),
         pretest_done=any(a["submitted_at"] for a in pre),
         pretest_in_progress_id=next((a["id"] for a in pre if a["submitted_at"] is None), None),
+        practice_in_progress_id=next(
+            (a["id"] for a in practice if a["submitted_at"] is None), None
+        ),
         attempts_used=sum(
             1
             for a in post
@@ -409,9 +419,9 @@ def assignment_detail(
     ids = _module_ids_by_requirement([assignment.requirement_id]).get(assignment.requirement_id, [])
     modules = TrainingModulePage.objects.in_bulk(ids)
     times = list(
-        Attempt.objects.filter(user_id=assignment.user_id, module_id__in=ids).values_list(
-            "started_at", flat=True
-        )
+        Attempt.objects.filter(
+            user_id=assignment.user_id, module_id__in=ids, kind__in=COUNTED_KINDS
+        ).values_list("started_at", flat=True)
     )
     status = Status(
         assignment.status_on(

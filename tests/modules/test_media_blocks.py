@@ -316,3 +316,21 @@ def test_a_scenario_content_note_reaches_the_quiz_data(people, site, login):
     assert response.status_code == 302
     pool = saved("scenario-note").quiz_pool()
     assert pool[0]["scenario"]["content_note"] == "A baby in severe pain."
+
+
+@pytest.mark.parametrize("name", ["lesson.mp4", "captions.vtt"])
+def test_educators_can_upload_videos_and_captions_to_the_document_library(
+    people, site, login, name
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login(people.educator)
+    upload = SimpleUploadedFile(name, b"WEBVTT\n\n" if name.endswith(".vtt") else b"\x00" * 64)
+    response = client.post(
+        "/admin/documents/multiple/add/",
+        {"files[]": upload},
+        headers={"x-requested-with": "XMLHttpRequest"},
+    )
+    assert response.status_code == 200
+    assert response.json()["success"] is True, response.json()
+    assert Document.objects.filter(file__endswith=name.rsplit(".", 1)[1]).exists()
