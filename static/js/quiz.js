@@ -75,7 +75,8 @@
   var saveTimer = null;
   var retryTimer = null;
   var inFlight = false;
-  var finished = false; // submitted elsewhere or timed out: nothing more to save
+  var finished = false; // submitted (here or elsewhere) or timed out: nothing more to save
+  var controller = null; // aborts the save in flight when the form is submitted
   var flagging = Boolean(alertBox && !alertBox.hidden);
 
   // --- the answers ---------------------------------------------------------------------------
@@ -193,10 +194,12 @@
     }
     inFlight = true;
     var sent = version;
+    controller = window.AbortController ? new window.AbortController() : null;
     window
       .fetch(data.saveUrl, {
         method: "POST",
         credentials: "same-origin",
+        signal: controller ? controller.signal : undefined,
         keepalive: Boolean(options && options.keepalive),
         headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
         body: requestBody(),
@@ -214,8 +217,22 @@
       })
       .catch(function () {
         inFlight = false;
-        notSaved();
+        if (!finished) {
+          notSaved();
+        }
       });
+  }
+
+  // The form is on its way to the server (submit, "Save and finish later"): it carries every
+  // answer, so stop autosaving rather than race it. The device copy stays until the result
+  // page loads, in case this post does not get through.
+  function leaving() {
+    finished = true;
+    window.clearTimeout(saveTimer);
+    window.clearTimeout(retryTimer);
+    if (controller) {
+      controller.abort();
+    }
   }
 
   function handle(status, payload, sent) {
@@ -346,11 +363,13 @@
       token.value = csrfToken(); // the token changes when the learner logs in again
     }
     if (name === "action" || name === "confirm_unanswered") {
+      leaving();
       return; // "Save and finish later", or "Submit anyway"
     }
     flagging = true;
     var missing = refreshFlags();
     if (!missing.length) {
+      leaving();
       return;
     }
     event.preventDefault();

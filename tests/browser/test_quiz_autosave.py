@@ -60,6 +60,8 @@ def test_answers_survive_reloads_dropped_connections_and_ended_sessions(
     base = live_server.url
     context = new_context()
     page = context.new_page()
+    save_answers = []  # the status of every autosave the server answered
+    page.on("response", lambda r: "/save/" in r.url and save_answers.append(r.status))
     page.goto(f"{base}/accounts/login/?next={module.url}")
     log_in(page, nurse)
     page.get_by_role("button", name="Take the quiz").first.click()
@@ -145,6 +147,36 @@ def test_answers_survive_reloads_dropped_connections_and_ended_sessions(
     assert attempt.is_submitted and len(attempt.answers) == 4
     assert page.evaluate(f"localStorage.getItem('{key}')") is None
     assert axe_violations(page) == []
+    assert 200 in save_answers and not {409, 500} & set(save_answers), save_answers
+
+
+def test_autosave_stops_once_the_form_is_sent(live_server, live_db, people, module, new_context):
+    """The submitted form carries every answer: a save still pending must not race it (it
+    would find the attempt graded). The page is kept from leaving, so that a save sent after
+    the submit would be seen."""
+    nurse = people.staff
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    page = new_context().new_page()
+    saves = []
+    page.on("request", lambda r: "/save/" in r.url and saves.append(r.url))
+    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
+    log_in(page, nurse)
+    page.get_by_role("button", name="Take the quiz").first.click()
+    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+    for question in attempt.questions:
+        pick(page, question, question["choices"][0])
+    expect(page.locator("[data-save-status]")).to_contain_text("Saved")
+    page.evaluate(
+        "document.getElementById('quiz-form')"
+        ".addEventListener('submit', (event) => event.preventDefault())"
+    )
+    page.get_by_role("button", name="Submit answers").click()
+    sent = len(saves)
+    question = attempt.questions[0]
+    pick(page, question, question["choices"][1])  # a change after the form went
+    page.wait_for_timeout(2000)  # longer than the autosave's delay
+    assert len(saves) == sent
 
 
 def test_submit_anyway_grades_with_questions_unanswered(
