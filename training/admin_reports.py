@@ -150,7 +150,11 @@ class ItemAnalysisFilterSet(WagtailFilterSet):
         # Only the revisions that learners' attempts were drawn from, newest first.
         revision = self.filters["revision"]
         revision.queryset = Revision.objects.filter(
-            pk__in=Subquery(Attempt.objects.filter(module=module).values("revision_id"))
+            pk__in=Subquery(
+                Attempt.objects.filter(module=module)
+                .exclude(kind=Attempt.Kind.PRACTICE)
+                .values("revision_id")
+            )
         ).order_by("-created_at", "-pk")
         revision.extra["live_revision_id"] = module.live_revision_id
 

@@ -47,6 +47,9 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from modules.models import TrainingModulePage
 
@@ -57,8 +60,12 @@ COUNTED_KINDS = (Attempt.Kind.PRE, Attempt.Kind.POST)
 MIN_GROUP = 5  # smallest role or unit group that is shown
 NO_PROFILE = "No staff profile"
 ALL_LEARNERS = "All learners"
-SUPPRESSED_NOTE = f"Fewer than {MIN_GROUP} learners: not shown"
-CONFIDENCE_SUPPRESSED_NOTE = f"Fewer than {MIN_GROUP} learners rated confidence: not shown"
+# The notes and column headings people read are translated when shown; group names above are
+# data (they sort and group rows, and the de-identified export keeps them as they are).
+SUPPRESSED_NOTE = format_lazy(_("Fewer than {n} learners: not shown"), n=MIN_GROUP)
+CONFIDENCE_SUPPRESSED_NOTE = format_lazy(
+    _("Fewer than {n} learners rated confidence: not shown"), n=MIN_GROUP
+)
 
 # Two-sided 95% critical values of Student's t (the 0.975 quantile) by degrees of freedom.
 T_95 = {
@@ -359,14 +366,14 @@ class EvidenceRow:
     @property
     def note(self) -> str:
         if self.suppressed:
-            return SUPPRESSED_NOTE
+            return str(SUPPRESSED_NOTE)
         notes = []
         if self.summary.n == 1:
-            notes.append("One learner: no spread, effect size or interval")
+            notes.append(gettext("One learner: no spread, effect size or interval"))
         elif self.summary.n >= 2 and self.summary.d_z is None:
-            notes.append("Every learner changed by the same amount: no effect size")
+            notes.append(gettext("Every learner changed by the same amount: no effect size"))
         if self.confidence_suppressed:
-            notes.append(CONFIDENCE_SUPPRESSED_NOTE)
+            notes.append(str(CONFIDENCE_SUPPRESSED_NOTE))
         return "; ".join(notes)
 
     # Screen helpers.
@@ -387,24 +394,24 @@ class EvidenceRow:
 
 # (key, heading): the export columns, in order. Keys are EvidenceRow properties.
 COLUMNS: list[tuple[str, str]] = [
-    ("module_title", "Module"),
-    ("grouping", "Grouped by"),
-    ("group", "Group"),
-    ("learners", "Learners (pairs)"),
-    ("mean_pre", "Mean pre-test score (%)"),
-    ("mean_post", "Mean quiz score (%)"),
-    ("mean_change", "Mean change (percentage points)"),
-    ("ci_low", "95% CI of mean change: lower"),
-    ("ci_high", "95% CI of mean change: upper"),
-    ("sd_change", "SD of change"),
-    ("effect_size", "Effect size d_z (mean change / SD of change)"),
-    ("confidence_learners", "Learners with confidence ratings"),
-    ("confidence_pre", "Mean pre-test confidence (1-5)"),
-    ("confidence_post", "Mean quiz confidence (1-5)"),
-    ("confidence_change", "Mean confidence change"),
-    ("note", "Note"),
+    ("module_title", _("Module")),
+    ("grouping", _("Grouped by")),
+    ("group", _("Group")),
+    ("learners", _("Learners (pairs)")),
+    ("mean_pre", _("Mean pre-test score (%)")),
+    ("mean_post", _("Mean quiz score (%)")),
+    ("mean_change", _("Mean change (percentage points)")),
+    ("ci_low", _("95% CI of mean change: lower")),
+    ("ci_high", _("95% CI of mean change: upper")),
+    ("sd_change", _("SD of change")),
+    ("effect_size", _("Effect size d_z (mean change / SD of change)")),
+    ("confidence_learners", _("Learners with confidence ratings")),
+    ("confidence_pre", _("Mean pre-test confidence (1-5)")),
+    ("confidence_post", _("Mean quiz confidence (1-5)")),
+    ("confidence_change", _("Mean confidence change")),
+    ("note", _("Note")),
 ]
-COLUMN_KEYS = [key for key, _ in COLUMNS]
+COLUMN_KEYS = [key for key, _heading in COLUMNS]
 COLUMN_HEADINGS = dict(COLUMNS)
 
 

@@ -42,6 +42,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.utils.translation import gettext_lazy as _
 
 from . import access, schedule
 from .models import (
@@ -414,23 +415,23 @@ def compliance_trend(
 
 
 STATUS_FILTERS = [
-    ("late", "Overdue or expired"),
-    (Status.OVERDUE.value, "Overdue"),
-    (Status.EXPIRED.value, "Expired"),
-    (Status.DUE_SOON.value, "Due soon"),
-    (Status.IN_PROGRESS.value, "In progress"),
-    (Status.NOT_STARTED.value, "Not started"),
-    ("not_compliant", "Not compliant"),
-    (Status.COMPLETED.value, "Completed"),
-    (Status.EXEMPT.value, "Exempt"),
+    ("late", _("Overdue or expired")),
+    (Status.OVERDUE.value, _("Overdue")),
+    (Status.EXPIRED.value, _("Expired")),
+    (Status.DUE_SOON.value, _("Due soon")),
+    (Status.IN_PROGRESS.value, _("In progress")),
+    (Status.NOT_STARTED.value, _("Not started")),
+    ("not_compliant", _("Not compliant")),
+    (Status.COMPLETED.value, _("Completed")),
+    (Status.EXEMPT.value, _("Exempt")),
 ]
 
 SORTS = [
-    ("name", "Name"),
-    ("-name", "Name, Z to A"),
-    ("role", "Role"),
-    ("employee", "Employee ID"),
-    ("late", "Most overdue first"),
+    ("name", _("Name")),
+    ("-name", _("Name, Z to A")),
+    ("role", _("Role")),
+    ("employee", _("Employee ID")),
+    ("late", _("Most overdue first")),
 ]
 
 

@@ -249,4 +249,4 @@ def _quiz_context(attempt: Attempt) -> dict:
 
 def _require_reports(request):
     if not access.can_view_reports(request.user):
-        raise PermissionDenied("Reports are for unit managers and education leads.")
+        raise PermissionDenied(_("Reports are for unit managers and education leads."))
