@@ -24,10 +24,15 @@ def world(people, module, client):
     location = client.post(f"/learn/modules/{module.pk}/start/")["Location"]
     attempt = Attempt.objects.get(pk=int(re.search(r"(\d+)/$", location)[1]))
     client.post(location, correct_answers(attempt.questions))
+    # After passing, a practice round (open: nothing answered yet).
+    location = client.post(f"/learn/modules/{module.pk}/start/", {"kind": "practice"})["Location"]
+    practice = Attempt.objects.get(pk=int(re.search(r"(\d+)/$", location)[1]))
+    assert practice.kind == Attempt.Kind.PRACTICE and not practice.is_submitted
     client.logout()
     return {
         "module": module,
         "attempt": attempt,
+        "practice": practice,
         "certificate": Certificate.objects.get(user=people.staff),
         "nicu": people.nicu,
         "picu": people.picu,
@@ -60,6 +65,14 @@ CASES = [
     ("/learn/modules/{module}/start/", "post", [302, 403, 403, 403, 403, 403, LOGIN]),
     ("/learn/attempts/{attempt}/", "get", [200, 404, 404, 404, 404, 404, LOGIN]),
     ("/learn/attempts/{attempt}/", "post", [302, 404, 404, 404, 404, 404, LOGIN]),
+    # Lessons one by one (staff only; a lesson number the module does not have is 404).
+    ("/learn/modules/{module}/lessons/1/", "get", [200, 403, 403, 403, 403, 403, LOGIN]),
+    ("/learn/modules/{module}/lessons/99/", "get", [404, 403, 403, 403, 403, 403, LOGIN]),
+    ("/learn/modules/{module}/lessons/1/", "post", [405, 405, 405, 405, 405, 405, LOGIN]),
+    # Autosave answers JSON, so an ended session is 401 (not a redirect); a graded attempt 409.
+    ("/learn/attempts/{practice}/save/", "post", [200, 404, 404, 404, 404, 404, 401]),
+    ("/learn/attempts/{attempt}/save/", "post", [409, 404, 404, 404, 404, 404, 401]),
+    ("/learn/attempts/{practice}/", "get", [200, 404, 404, 404, 404, 404, LOGIN]),
     ("/reports/", "get", [403, 200, 200, 200, 403, 200, LOGIN]),
     ("/reports/units/{nicu}/", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
     ("/reports/units/{nicu}/export.csv", "get", [403, 200, 404, 200, 403, 200, LOGIN]),
@@ -201,6 +214,7 @@ def test_every_url_answers_each_kind_of_user(world, people, client, url, method,
         module_url=world["module"].url,
         module=world["module"].pk,
         attempt=world["attempt"].pk,
+        practice=world["practice"].pk,
         certificate=world["certificate"].pk,
         code=world["certificate"].code,
         nicu=world["nicu"].pk,
