@@ -181,6 +181,9 @@ def bench_issue(completion_rows) -> None:
     from certificates import services
     from certificates.models import Certificate
 
+    if not completion_rows:
+        print("issued no certificates (--issue 0)")
+        return
     issue_s = render_s = 0.0
     started_cpu = time.process_time()
     started = time.perf_counter()

@@ -22,12 +22,14 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import segno
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
+from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -139,6 +141,37 @@ def _image_cache() -> dict:
     if cache is None or len(cache) > IMAGE_CACHE_ENTRIES:
         cache = _local.image_cache = {}
     return cache
+
+
+_encode_x_object = RasterImage.get_x_object
+
+
+def _reused_x_object(image: RasterImage, interpolate: bool, dpi_ratio: float) -> pydyf.Stream:
+    """`RasterImage.get_x_object`, worked out once per image, interpolation and resolution.
+
+    WeasyPrint decodes a PNG image and encodes it again (with its alpha channel split off) for
+    every PDF it writes, even when the image itself comes from the image cache: for the logo
+    and the signature that is about a tenth of a certificate's render. The image objects kept
+    in `_image_cache` (keyed by file and modification time) now keep their encoded PDF stream
+    too, and each PDF gets its own copy of the stream object around the same bytes, so the
+    PDF is byte for byte what WeasyPrint writes itself."""
+    memo = image.__dict__.setdefault("_attune_x_objects", {})
+    key = (interpolate, dpi_ratio)
+    if key not in memo:
+        memo[key] = _encode_x_object(image, interpolate, dpi_ratio)
+    return _stream_copy(memo[key])
+
+
+def _stream_copy(stream: pydyf.Stream) -> pydyf.Stream:
+    """A new stream object with the same data, for one PDF to number and refer to (writing a
+    PDF replaces an image's soft mask by a reference in its own copy)."""
+    extra = pydyf.Dictionary(stream.extra)
+    if isinstance(extra.get("SMask"), pydyf.Stream):
+        extra["SMask"] = _stream_copy(extra["SMask"])
+    return pydyf.Stream(list(stream.stream), extra, compress=stream.compress)
+
+
+RasterImage.get_x_object = _reused_x_object
 
 
 @contextlib.contextmanager

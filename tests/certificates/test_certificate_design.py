@@ -428,3 +428,26 @@ def test_system_check_warns_when_a_proxy_is_trusted_but_not_counted(settings):
     assert warning.id == "certificates.W002"
     settings.ATTUNE_TRUSTED_PROXY_COUNT = 1
     assert trusted_proxy_check() == []
+
+
+def test_reusing_encoded_images_writes_exactly_what_weasyprint_writes(
+    people, module, login, settings_with_images, monkeypatch
+):
+    """The renderer keeps each cached image's encoded PDF stream between renders (a tenth of a
+    certificate's time). The PDF must be byte for byte what WeasyPrint writes without that,
+    including a logo with transparency, on the first render and on later ones."""
+    from weasyprint.images import RasterImage
+
+    buffer = io.BytesIO()
+    PILImage.new("RGBA", (200, 80), (0, 104, 125, 128)).save(buffer, "PNG")
+    org = settings_with_images
+    org.logo = Image.objects.create(title="clear", file=ImageFile(buffer, name="clear.png"))
+    org.save()
+    certificate = pass_over_http(login(people.staff), module)
+    reused = [rendering.render_certificate_pdf(certificate) for _ in range(3)]
+    assert reused[0] == reused[1] == reused[2]
+    assert RasterImage.get_x_object is rendering._reused_x_object
+    monkeypatch.setattr(RasterImage, "get_x_object", rendering._encode_x_object)
+    rendering._local.__dict__.pop("image_cache", None)
+    assert rendering.render_certificate_pdf(certificate) == reused[0]
+    assert len(PdfReader(io.BytesIO(reused[0])).pages[0].images) >= 3  # logo, signature, QR
