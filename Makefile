@@ -22,7 +22,7 @@ UI := static/uswds
 UI_STAMP := $(UI)/.built
 USWDS := $(FRONTEND)/node_modules/@uswds/uswds
 
-.PHONY: demo test install system-deps python-deps frontend checks test-sqlite test-postgres lock clean
+.PHONY: demo test install system-deps python-deps frontend messages checks test-sqlite test-postgres lock clean
 
 demo: install
 	$(PY) manage.py migrate --noinput
@@ -88,6 +88,15 @@ test-postgres:
 	else \
 		echo "No PostgreSQL server answers at $$url: skipped the PostgreSQL run."; \
 	fi
+
+# Refresh the Spanish catalogue (cms/locale/es) with every string marked in the code and
+# templates, then compile it. Translators fill in the msgstr entries; ATTUNE_LANGUAGES=en-us,es
+# then offers Spanish to browsers that ask for it.
+messages: install
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemessages -l es --no-location \
+		--ignore=.venv --ignore=cms/frontend --ignore=static --ignore=tests --ignore=bench \
+		--ignore=test-artifacts --ignore=media
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py compilemessages -l es --ignore=.venv
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

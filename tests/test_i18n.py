@@ -19,8 +19,8 @@ from django.template.base import Lexer, TokenType
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIRS = [ROOT / "templates"]
 
-# Words that are the same in every language: the product's name.
-ALLOWED = {"Attune"}
+# Words that are the same in every language: the product's name and file formats.
+ALLOWED = {"Attune", "CSV", "XLSX", "PDF"}
 READ_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "aria-roledescription"}
 VAR = "\u2400"  # a variable's output: data, not interface text
 MARKED = "\u2401"  # a translated string
@@ -36,20 +36,30 @@ def _unmarked_source(text: str) -> list[tuple[int, str]]:
     """The template with every translated string and variable replaced by a marker, as
     (line number, source piece) pairs."""
     pieces: list[tuple[int, str]] = []
-    depth = 0  # inside blocktranslate / comment / verbatim
+    skipping: list[str] = []  # the closing tags of blocktranslate, comment, verbatim, …
+    blocks: list[bool] = []  # for each open {% block %}: does it hold class names?
     for token in Lexer(text).tokenize():
         content = token.contents
         if token.token_type == TokenType.BLOCK:
             name = content.split()[0] if content else ""
             if name in ("blocktranslate", "blocktrans", "comment", "verbatim"):
-                depth += 1
+                skipping.append("end" + name)
                 pieces.append((token.lineno, MARKED))
-            elif name in ("endblocktranslate", "endblocktrans", "endcomment", "endverbatim"):
-                depth -= 1
-            elif depth == 0 and name in ("translate", "trans"):
+            elif skipping and name == skipping[-1]:
+                skipping.pop()
+                if name == "endblock":
+                    blocks.pop()
+            elif name == "block":
+                # {% block body_class %}…: an attribute value, not words for people.
+                blocks.append(content.split()[-1].endswith("class"))
+                if blocks[-1]:
+                    skipping.append("endblock")
+            elif name == "endblock" and blocks:
+                blocks.pop()
+            elif not skipping and name in ("translate", "trans"):
                 pieces.append((token.lineno, MARKED if " as " not in content else ""))
             continue
-        if depth:
+        if skipping:
             continue
         if token.token_type == TokenType.VAR:
             pieces.append((token.lineno, VAR))
@@ -70,7 +80,9 @@ class _Finder(HTMLParser):
             return
         words = [w for w in WORD.findall(value) if w not in ALLOWED]
         if words:
-            self.found.append((self.line_of(self.getpos()[0]), value.strip()[:80]))
+            leading = value[: len(value) - len(value.lstrip())].count("\n")
+            line = self.line_of(self.getpos()[0] + leading)
+            self.found.append((line, value.strip()[:80]))
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
@@ -129,12 +141,14 @@ def test_the_lint_finds_unmarked_text(tmp_path):
         '<img src="y.png" alt="{{ image.alt }}"><img src="z.png" alt="">\n'
         "<input type='submit' value='Send'><script>var notText = 'x';</script>\n"
         "{% comment %}Not for people{% endcomment %}<style>.a{color:red}</style>\n"
+        "{% block body_class %}page-wide{% endblock %}{% block title %}Title words{% endblock %}\n"
     )
     found = unmarked_strings(sample)
     assert [(line, text) for line, text in found] == [
         (4, "Forgotten words"),
         (5, "A picture"),
         (7, "Send"),
+        (9, "Title words"),
     ]
 
 
