@@ -190,4 +190,4 @@ def test_module_page_counts_every_question_of_a_scenario_set(site, people, clien
     page = publish_module(site.catalogue, SPEC)
     assert page.question_count == 8 and len(page.quiz) == 7
     client.force_login(people.staff)
-    assert "quiz of 8 questions" in client.get(page.url).content.decode()
+    assert "Quiz of 8 questions" in client.get(page.url).content.decode()
