@@ -77,10 +77,10 @@ def attempt_detail(request, pk: int):
             context["unanswered"] = [q["number"] for q in context["questions"] if not q["answered"]]
         return render(request, "training/quiz.html", context)
     practice = attempt.kind == Attempt.Kind.PRACTICE
-    # A practice round shows no more than a failed quiz would, whatever its score: it can be
-    # repeated without limit, so a fuller review would hand out the answer key for free.
-    passed = False if practice else attempt.passed
-    level = review_level(kind=attempt.kind, passed=passed, rules=attempt.rules)
+    if practice:
+        level = services.practice_review_level(attempt)
+    else:
+        level = review_level(kind=attempt.kind, passed=attempt.passed, rules=attempt.rules)
     items = review(attempt.questions, attempt.answers or {}, level=level)
     return render(
         request,

@@ -99,27 +99,32 @@ def test_practice_is_graded_but_never_completes_the_module(people, module, login
     assert "Take the quiz" in client.get(module.url).content.decode()
 
 
-def test_practice_review_is_no_fuller_than_after_a_failed_quiz(people, make_module, login):
-    # After a pass the module shows everything; after a fail only right/wrong. A perfect
-    # practice round still gets the "failed" level, so practice never reveals the key.
-    module = make_module(review_after_fail="right_wrong", review_after_pass="full")
+def test_practice_shows_the_score_only_until_the_quiz_is_passed(people, make_module, login):
+    # Practice draws on the quiz's own pool and can be repeated without limit: any review per
+    # question (even right/wrong) would give the key away over a few rounds. So before a pass
+    # it shows the score only, even a perfect score, whatever the module allows after a fail.
+    module = make_module(review_after_fail="answers", review_after_pass="full")
     client = login(people.staff)
     attempt = practise(client, module, correct=True)
     html = client.get(f"/learn/attempts/{attempt.pk}/").content.decode()
-    assert "Question 1:" in html and "Correct" in html and "Your answer:" in html
+    assert "100%" in html and "until you pass the quiz" in html
+    assert "Question 1:" not in html and "Your answer" not in html
     assert "(best answer)" not in html
     for q in attempt.questions:
         assert escape(q["rationale"]) not in html
         assert not any(escape(c["feedback"]) in html for c in q["choices"])
 
 
-def test_practice_with_score_only_review_shows_the_score_only(people, make_module, login):
+def test_after_passing_practice_shows_what_a_pass_showed(people, make_module, login):
     module = make_module(review_after_fail="score", review_after_pass="full")
     client = login(people.staff)
+    quiz, _ = start(client, module)
+    client.post(f"/learn/attempts/{quiz.pk}/", correct_answers(quiz.questions))
+    assert Completion.objects.filter(user=people.staff, module=module).exists()
     attempt = practise(client, module, correct=False)
     html = client.get(f"/learn/attempts/{attempt.pk}/").content.decode()
-    assert "0%" in html and "only your score is shown" in html
-    assert "Question 1" not in html and "Your answer" not in html
+    assert "Question 1:" in html and "(best answer)" in html
+    assert escape(attempt.questions[0]["rationale"]) in html
 
 
 def test_practice_has_no_time_limit_and_no_confidence_ratings(people, make_module, login):
@@ -132,12 +137,28 @@ def test_practice_has_no_time_limit_and_no_confidence_ratings(people, make_modul
     assert "Practice: Cue reading drill" in html and "practice round doesn't count" in html
 
 
-def test_practice_needs_no_pretest_and_leaves_the_pretest_open(people, make_module, login):
+def test_practice_waits_for_the_pretest(people, make_module, login):
+    """The pre-test measures what the learner knew before: practising first would spoil it,
+    so the server refuses (the module page does not offer it either), and changes nothing."""
     module = make_module(pretest=True)
     client = login(people.staff)
-    practise(client, module)
-    pre, response = start(client, module, "pre")
-    assert pre is not None and pre.kind == Attempt.Kind.PRE, response.content.decode()
+    assert "Practise first" not in client.get(module.url).content.decode()
+    attempt, response = start(client, module, "practice")
+    assert attempt is None and "take the short pre-test first" in response.content.decode()
+    assert not Attempt.objects.filter(user=people.staff).exists()
+    pre, _ = start(client, module, "pre")
+    client.post(f"/learn/attempts/{pre.pk}/", {})
+    assert practise(client, module).kind == Attempt.Kind.PRACTICE
+
+
+def test_practice_waits_while_a_quiz_attempt_is_open(people, module, login):
+    client = login(people.staff)
+    quiz, _ = start(client, module)
+    attempt, response = start(client, module, "practice")
+    assert attempt is None and "You have a quiz in progress" in response.content.decode()
+    assert not Attempt.objects.filter(kind=Attempt.Kind.PRACTICE).exists()
+    client.post(f"/learn/attempts/{quiz.pk}/", {})
+    assert practise(client, module).kind == Attempt.Kind.PRACTICE
 
 
 def test_practice_is_unlimited_and_ignores_attempt_limits_and_waits(people, make_module, login):
@@ -201,6 +222,27 @@ def practice_rows(module, user, count=2):
         )
 
 
+def stored_practice_row(module, user):
+    """A submitted, fully correct practice round written straight to the table."""
+    from django.utils import timezone
+
+    from modules.draw import draw_questions
+
+    questions = draw_questions(module.quiz_pool(), settings=module.draw_settings())
+    Attempt.objects.create(
+        user=user,
+        module=module,
+        kind=Attempt.Kind.PRACTICE,
+        revision_id=module.live_revision_id,
+        questions=questions,
+        pass_mark=module.pass_mark,
+        answers={k[2:]: v for k, v in correct_answers(questions).items()},
+        correct_count=len(questions),
+        score_percent=100,
+        submitted_at=timezone.now(),
+    )
+
+
 def snapshot(module, people, client):
     """Everything the reports say about the module and the NICU nurses."""
     client.force_login(people.lead)
@@ -238,9 +280,11 @@ def test_practice_changes_no_report_or_statistic(people, make_module, client):
             services.attempt_submit(attempt_id=attempt.pk, user=user, answers={})
     before = snapshot(module, people, client)
     assert before["items"][0] == 2 and before["items"][1] == 2
-    # Practice by learners with and without real attempts, before and after them.
-    practice_rows(module, people.staff)  # nothing else: must still be "not started"
-    practice_rows(module, nurse("n3", people))  # practice only
+    # Practice by learners with and without real attempts. The service offers practice only
+    # after the pre-test, so rounds by people without one are stored as they would have been
+    # before that rule (reports must ignore practice rows however they came).
+    stored_practice_row(module, people.staff)  # nothing else: must still be "not started"
+    stored_practice_row(module, nurse("n3", people))  # practice only
     practice_rows(module, Attempt.objects.filter(kind="post").first().user, count=1)
     after = snapshot(module, people, client)
     assert Attempt.objects.filter(kind=Attempt.Kind.PRACTICE, submitted_at__isnull=False).count()
