@@ -179,6 +179,40 @@ def test_autosave_stops_once_the_form_is_sent(live_server, live_db, people, modu
     assert len(saves) == sent
 
 
+def test_enter_in_an_answer_checks_for_unanswered_questions(
+    live_server, live_db, people, module, new_context
+):
+    """Pressing Enter in a field submits a form with its first submit button: that must be
+    the ordinary submit (checked for unanswered questions), never "Submit anyway"."""
+    nurse = people.staff
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
+    log_in(page, nurse)
+    page.get_by_role("button", name="Take the quiz").first.click()
+    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+    first = attempt.questions[0]
+    pick(page, first, first["choices"][0])
+    page.keyboard.press("Enter")  # focus is on the answer just picked
+    alert = page.locator("#unanswered-alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_be_focused()
+    assert not Attempt.objects.get(pk=attempt.pk).is_submitted
+    # Without JavaScript the server does the same.
+    nojs = new_context()
+    nojs.add_cookies(page.context.cookies())
+    plain = nojs.new_page()
+    plain.route("**/*.js", lambda route: route.abort())
+    plain.goto(page.url)
+    radio = plain.locator(f"input[name='q-{first['id']}']").first
+    radio.focus()
+    plain.keyboard.press("Space")
+    plain.keyboard.press("Enter")
+    expect(plain.locator("#unanswered-alert")).to_be_visible()
+    assert not Attempt.objects.get(pk=attempt.pk).is_submitted
+
+
 def test_submit_anyway_grades_with_questions_unanswered(
     live_server, live_db, people, module, new_context
 ):
