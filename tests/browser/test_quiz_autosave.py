@@ -276,3 +276,25 @@ def test_a_practice_round_from_the_module_page(
     attempt.refresh_from_db()
     assert attempt.score_percent == 100 and attempt.passed is None
     assert not nurse.completions.exists()
+
+
+def test_logging_out_forgets_answers_kept_on_the_device(
+    live_server, live_db, people, module, new_context
+):
+    """On a shared workstation the next person must not find the last one's quiz answers."""
+    nurse = people.staff
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/learn/")
+    log_in(page, nurse)
+    page.evaluate(
+        "localStorage.setItem('attune-quiz:1:2', '{}'); localStorage.setItem('other-app', 'x')"
+    )
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in").first).to_be_visible()
+    assert page.evaluate("localStorage.getItem('attune-quiz:1:2')") is None
+    assert page.evaluate("localStorage.getItem('other-app')") == "x"
