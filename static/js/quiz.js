@@ -41,8 +41,10 @@
     }
   }
 
+  // Messages come translated from the template with {name} placeholders (not %(name)s, which
+  // gettext would treat as Python formatting in the catalogue).
   function format(template, values) {
-    return (template || "").replace(/%\((\w+)\)s/g, function (match, name) {
+    return (template || "").replace(/\{(\w+)\}/g, function (match, name) {
       return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : match;
     });
   }
