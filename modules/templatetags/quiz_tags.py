@@ -2,10 +2,11 @@
 
 from django import template
 
-from ..blocks import SKILLS
+from ..blocks import SETTINGS, SKILLS
 
 register = template.Library()
 SKILL_LABELS = dict(SKILLS)
+SETTING_LABELS = dict(SETTINGS)
 
 
 @register.filter
@@ -17,3 +18,9 @@ def lookup(mapping, key):
 @register.filter
 def skill_label(skill: str) -> str:
     return SKILL_LABELS.get(skill, skill)
+
+
+@register.filter
+def setting_label(setting: str) -> str:
+    """A care setting (stored as its English name) in the interface language."""
+    return SETTING_LABELS.get(setting, setting)
