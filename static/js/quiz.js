@@ -60,6 +60,15 @@
     return;
   }
 
+  // Keep the focused answer clear of the sticky bar at the bottom, however tall the bar grows
+  // (a long status message wraps it onto several lines on a narrow phone).
+  var bar = form.querySelector(".quiz-bar");
+  if (bar && window.ResizeObserver) {
+    new window.ResizeObserver(function () {
+      document.documentElement.style.scrollPaddingBottom = bar.offsetHeight + 16 + "px";
+    }).observe(bar);
+  }
+
   var data = form.dataset;
   var key = storageKey(data.user, data.attempt);
   var serverSavedAt = data.savedAt || "";
