@@ -132,8 +132,11 @@ def ward(people, module, site):
 def _names(response):
     """The people listed in the matrix, in the order shown."""
     page = response.content.decode()
+    assert response.status_code == 200
     if 'id="staff-matrix"' not in page:
-        return []  # nobody matches: no matrix on the page
+        # Nobody matches: no matrix, and the page says so (not a page that lost its table).
+        assert "No one in this unit matches these filters." in page
+        return []
     html = page.split('id="staff-matrix"')[1]
     found = [
         n
