@@ -260,6 +260,7 @@ def digests_send(*, today) -> dict:
                 for u in digest.units
             ],
             "count": digest.count,
+            "unit_names": ", ".join(u.unit.name for u in digest.units),
             "week": f"{year}-W{week:02d}",
             "today": today,
         }
