@@ -8,6 +8,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 
 from cms.site_setup import EDUCATION_LEADS, EDUCATORS, setup_site
@@ -92,7 +93,12 @@ SAMPLE_SPEC = {
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
+    """Each test has its own media folder, and starts with empty caches: Wagtail caches image
+    renditions by image id, and ids come round again after a rolled-back test, so a cached
+    rendition would point into an earlier test's (deleted) media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

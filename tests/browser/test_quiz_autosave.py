@@ -199,12 +199,17 @@ def test_enter_in_an_answer_checks_for_unanswered_questions(
     expect(alert).to_be_visible()
     expect(alert).to_be_focused()
     assert not Attempt.objects.get(pk=attempt.pk).is_submitted
-    # Without JavaScript the server does the same.
+    # Without JavaScript the server does the same. (The first page's autosave is let finish
+    # and the page closed first: the test database is an in-memory SQLite one, which refuses
+    # two writers at once.)
+    expect(page.locator("[data-save-status]")).to_contain_text("Saved")
+    quiz_url, cookies = page.url, page.context.cookies()
+    page.close()
     nojs = new_context()
-    nojs.add_cookies(page.context.cookies())
+    nojs.add_cookies(cookies)
     plain = nojs.new_page()
     plain.route("**/*.js", lambda route: route.abort())
-    plain.goto(page.url)
+    plain.goto(quiz_url)
     radio = plain.locator(f"input[name='q-{first['id']}']").first
     radio.focus()
     plain.keyboard.press("Space")

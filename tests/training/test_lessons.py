@@ -125,7 +125,7 @@ def test_dashboard_prefers_an_open_quiz_to_the_lessons(people, four, login):
     client.get(lesson_url(four, 2))
     client.post(f"/learn/modules/{four.pk}/start/")
     dashboard = client.get("/learn/").content.decode()
-    assert "Resume the quiz" in dashboard and "Resume lesson" not in dashboard
+    assert "Resume your quiz" in dashboard and "Resume lesson" not in dashboard
 
 
 def test_fewer_lessons_after_an_edit_resume_at_the_last_one(people, four, login):

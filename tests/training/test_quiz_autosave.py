@@ -263,7 +263,7 @@ def test_quiz_page_is_built_for_keyboards_and_screen_readers(attempt, client):
     assert len(inputs) == sum(len(q["choices"]) for q in attempt.questions)
     for _, input_id in inputs:
         assert f'for="{input_id}"' in html
-    assert 'data-counter>1 of 4 answered' in html
+    assert "data-counter>1 of 4 answered" in html
     assert 'role="status" data-save-status' in html
     assert re.search(r'<script src="/static/js/quiz\.js[^"]*" defer>', html)
     assert 'name="check_unanswered" value="1"' in html
