@@ -39,6 +39,24 @@ def log_in(page, user):
     page.get_by_role("button", name="Log in").click()
 
 
+def nurse_at(new_context, live_server, people, path):
+    """A fresh browser with the nurse logged in through the form and sent on to `path`."""
+    nurse = people.staff
+    nurse.set_password(PASSWORD)
+    nurse.save()
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next={path}")
+    log_in(page, nurse)
+    return page, nurse
+
+
+def start_quiz(new_context, live_server, people, module):
+    """The nurse on a new quiz attempt at `module`: (page, attempt)."""
+    page, nurse = nurse_at(new_context, live_server, people, module.url)
+    page.get_by_role("button", name="Take the quiz").first.click()
+    return page, Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+
+
 def pick(page, question, choice):
     """Tick a choice by clicking its label (the tile), as a learner does."""
     box = page.locator(f'input[name="q-{question["id"]}"][value="{choice["id"]}"]')
@@ -154,16 +172,9 @@ def test_autosave_stops_once_the_form_is_sent(live_server, live_db, people, modu
     """The submitted form carries every answer: a save still pending must not race it (it
     would find the attempt graded). The page is kept from leaving, so that a save sent after
     the submit would be seen."""
-    nurse = people.staff
-    nurse.set_password(PASSWORD)
-    nurse.save()
-    page = new_context().new_page()
+    page, attempt = start_quiz(new_context, live_server, people, module)
     saves = []
     page.on("request", lambda r: "/save/" in r.url and saves.append(r.url))
-    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
-    log_in(page, nurse)
-    page.get_by_role("button", name="Take the quiz").first.click()
-    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
     for question in attempt.questions:
         pick(page, question, question["choices"][0])
     expect(page.locator("[data-save-status]")).to_contain_text("Saved")
@@ -184,14 +195,7 @@ def test_enter_in_an_answer_checks_for_unanswered_questions(
 ):
     """Pressing Enter in a field submits a form with its first submit button: that must be
     the ordinary submit (checked for unanswered questions), never "Submit anyway"."""
-    nurse = people.staff
-    nurse.set_password(PASSWORD)
-    nurse.save()
-    page = new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
-    log_in(page, nurse)
-    page.get_by_role("button", name="Take the quiz").first.click()
-    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+    page, attempt = start_quiz(new_context, live_server, people, module)
     first = attempt.questions[0]
     pick(page, first, first["choices"][0])
     page.keyboard.press("Enter")  # focus is on the answer just picked
@@ -221,18 +225,13 @@ def test_enter_in_an_answer_checks_for_unanswered_questions(
 def test_submit_anyway_grades_with_questions_unanswered(
     live_server, live_db, people, module, new_context
 ):
-    nurse = people.staff
-    nurse.set_password(PASSWORD)
-    nurse.save()
-    page = new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
-    log_in(page, nurse)
-    page.get_by_role("button", name="Take the quiz").first.click()
-    attempt = Attempt.objects.get(user=nurse, submitted_at__isnull=True)
+    page, attempt = start_quiz(new_context, live_server, people, module)
     first = attempt.questions[0]
     pick(page, first, first["choices"][0])
     expect(page.locator("[data-save-status]")).to_have_text(SAVED)
     page.keyboard.press("End")
+    # The in-memory SQLite test database refuses two writers at once: let the autosave land.
+    expect(page.locator("[data-save-status]")).to_contain_text("Saved")
     page.get_by_role("button", name="Submit answers").click()
     alert = page.locator("#unanswered-alert")
     expect(alert).to_be_focused()
@@ -252,12 +251,7 @@ def test_submit_anyway_grades_with_questions_unanswered(
 def test_a_practice_round_from_the_module_page(
     live_server, live_db, people, module, new_context, screenshot
 ):
-    nurse = people.staff
-    nurse.set_password(PASSWORD)
-    nurse.save()
-    page = new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next={module.url}")
-    log_in(page, nurse)
+    page, nurse = nurse_at(new_context, live_server, people, module.url)
     assert axe_violations(page) == []
     page.get_by_role("button", name="Practise first (doesn't count)").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Practice: {module.title}")
@@ -287,12 +281,7 @@ def test_logging_out_forgets_answers_kept_on_the_device(
     live_server, live_db, people, module, new_context
 ):
     """On a shared workstation the next person must not find the last one's quiz answers."""
-    nurse = people.staff
-    nurse.set_password(PASSWORD)
-    nurse.save()
-    page = new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next=/learn/")
-    log_in(page, nurse)
+    page, _nurse = nurse_at(new_context, live_server, people, "/learn/")
     page.evaluate(
         "localStorage.setItem('attune-quiz:1:2', '{}'); localStorage.setItem('other-app', 'x')"
     )

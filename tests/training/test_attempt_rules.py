@@ -13,34 +13,10 @@ from django.utils.html import escape
 from modules.models import TrainingModulePage
 from training.models import Attempt, Completion
 
-from ..conftest import SAMPLE_SPEC, correct_answers, publish_module, require
+from ..conftest import SAMPLE_SPEC, correct_answers, publish_module
+from .conftest import start
 
 pytestmark = pytest.mark.django_db
-
-
-def spec_with(**settings):
-    spec = copy.deepcopy(SAMPLE_SPEC)
-    spec["slug"] = "rules-module"
-    spec["title"] = "Rules module"
-    spec["quiz_settings"] = settings
-    return spec
-
-
-@pytest.fixture
-def make_module(site, people):
-    def _make(**settings):
-        page = publish_module(site.catalogue, spec_with(**settings))
-        require(page, roles=[people.nurse_role], due_days=30)
-        return page
-
-    return _make
-
-
-def start(client, module, kind=None):
-    data = {"kind": kind} if kind else {}
-    response = client.post(f"/learn/modules/{module.pk}/start/", data, follow=True)
-    match = re.search(r"/learn/attempts/(\d+)/$", response.redirect_chain[-1][0])
-    return (Attempt.objects.get(pk=int(match[1])) if match else None), response
 
 
 def question_ids_in(html):

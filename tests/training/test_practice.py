@@ -4,7 +4,6 @@ and a review no fuller than after a failed quiz."""
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -16,43 +15,28 @@ from training import evidence, services
 from training.item_analysis import item_analysis, modules_with_attempt_counts
 from training.models import Assignment, Attempt, Completion
 
-from ..conftest import SAMPLE_SPEC, correct_answers, publish_module, require
+from ..conftest import correct_answers, publish_module, require
 from ..factories import StaffProfileFactory, UserFactory
+from .conftest import spec_with, start
 
 pytestmark = pytest.mark.django_db
 
 
-def spec_with(**settings):
-    spec = copy.deepcopy(SAMPLE_SPEC)
-    spec["slug"] = "practice-module"
-    spec["title"] = "Cue reading drill"
-    spec["quiz_settings"] = settings
-    return spec
+PRACTICE_TITLE = "Cue reading drill"
 
 
 @pytest.fixture
-def make_module(site, people):
-    def _make(**settings):
-        page = publish_module(site.catalogue, spec_with(**settings))
-        require(page, roles=[people.nurse_role], due_days=30)
-        return page
-
-    return _make
+def make_module(make_module):
+    """The shared factory, under this file's module title."""
+    return lambda **settings: make_module(title=PRACTICE_TITLE, **settings)
 
 
 @pytest.fixture
 def later_module(site, people):
     """Required for nurses, due in 120 days: "not started" until someone starts it."""
-    page = publish_module(site.catalogue, spec_with())
+    page = publish_module(site.catalogue, spec_with(title=PRACTICE_TITLE))
     require(page, roles=[people.nurse_role], due_days=120)
     return page
-
-
-def start(client, module, kind=None):
-    data = {"kind": kind} if kind else {}
-    response = client.post(f"/learn/modules/{module.pk}/start/", data, follow=True)
-    match = re.search(r"/learn/attempts/(\d+)/$", response.redirect_chain[-1][0])
-    return (Attempt.objects.get(pk=int(match[1])) if match else None), response
 
 
 def practise(client, module, *, correct=True):
