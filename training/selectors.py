@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from cms.models import OrganisationSettings
+from modules.grading import review_level
 from modules.models import TrainingModulePage
 
 from . import access
@@ -447,4 +448,29 @@ def assignment_detail(
         can_manage=assignment.current and access.can_manage_assignment(viewer, assignment),
         cycles=list(mine.order_by("-cycle")),
         history=history,
+    )
+
+
+def attempt_review_level(attempt: Attempt) -> str:
+    """How much of a graded attempt's review its learner may see (one or two queries).
+
+    Pre-tests and quizzes follow `grading.review_level`. A practice round draws on the quiz's
+    own pool and can be repeated without limit, so until the learner has passed the quiz it
+    shows the score only (any review per question would give the answer key away over a few
+    rounds); after a pass, what the module's review after a pass allows, which they have seen.
+    """
+    if attempt.kind != Attempt.Kind.PRACTICE:
+        return review_level(kind=attempt.kind, passed=attempt.passed, rules=attempt.rules)
+    if not Completion.objects.filter(user_id=attempt.user_id, module_id=attempt.module_id).exists():
+        return "score"
+    return review_level(kind=Attempt.Kind.POST, passed=True, rules=attempt.rules)
+
+
+def attempt_saved_at(attempt_id: int):
+    """When an attempt's answers were last written (its latest history record), or None."""
+    return (
+        Attempt.history.filter(id=attempt_id)
+        .order_by("-history_date")
+        .values_list("history_date", flat=True)
+        .first()
     )

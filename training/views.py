@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.images import get_image_model
 
-from modules.grading import learner_view, review, review_level
+from modules.grading import learner_view, review
 from modules.models import TrainingModulePage
 
 from . import access, selectors, services
@@ -77,10 +77,7 @@ def attempt_detail(request, pk: int):
             context["unanswered"] = [q["number"] for q in context["questions"] if not q["answered"]]
         return render(request, "training/quiz.html", context)
     practice = attempt.kind == Attempt.Kind.PRACTICE
-    if practice:
-        level = services.practice_review_level(attempt)
-    else:
-        level = review_level(kind=attempt.kind, passed=attempt.passed, rules=attempt.rules)
+    level = selectors.attempt_review_level(attempt)
     items = review(attempt.questions, attempt.answers or {}, level=level)
     return render(
         request,
@@ -148,16 +145,6 @@ def _json_login_required(view):
     return wrapper
 
 
-def _saved_at(attempt_id: int):
-    """When the attempt's answers were last written (its latest history record)."""
-    return (
-        Attempt.history.filter(id=attempt_id)
-        .order_by("-history_date")
-        .values_list("history_date", flat=True)
-        .first()
-    )
-
-
 @require_POST
 @_json_login_required
 def attempt_save(request, pk: int):
@@ -195,7 +182,7 @@ def attempt_save(request, pk: int):
         )
     except ValidationError as exc:
         return JsonResponse({"saved": False, "error": " ".join(exc.messages)}, status=400)
-    saved_at = _saved_at(attempt.pk) or timezone.now()
+    saved_at = selectors.attempt_saved_at(attempt.pk) or timezone.now()
     return JsonResponse(
         {
             "saved": True,
@@ -229,7 +216,7 @@ def _quiz_context(attempt: Attempt) -> dict:
         q["confidence"] = rated.get(q["id"])
     mode = attempt.rules.get("confidence", "none")
     skills = sorted({q["skill"] for q in questions}) if mode == "skill" else []
-    saved_at = _saved_at(attempt.pk)
+    saved_at = selectors.attempt_saved_at(attempt.pk)
     return {
         "attempt": attempt,
         "module": attempt.module,

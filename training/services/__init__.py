@@ -22,7 +22,6 @@ from .attempts import (
     attempt_submit,
     completion_record,
     confidence_from_post,
-    practice_review_level,
 )
 from .compliance import compliance_snapshot_take
 from .progress import lesson_progress_record
@@ -45,7 +44,6 @@ __all__ = [
     "completion_record",
     "compliance_snapshot_take",
     "confidence_from_post",
-    "practice_review_level",
     "digests_send",
     "lesson_progress_record",
     "reminders_send",

@@ -13,14 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from modules.draw import draw_questions
-from modules.grading import (
-    AnswerError,
-    QuizError,
-    grade,
-    review_level,
-    validate_answers,
-    validate_quiz,
-)
+from modules.grading import AnswerError, QuizError, grade, validate_answers, validate_quiz
 from modules.models import TrainingModulePage
 
 from ..models import Attempt, Completion, StaffProfile
@@ -378,14 +371,3 @@ def completion_record(*, attempt: Attempt, actor: User | None) -> Completion:
     # After the sync: the cycles this completion completed know how long it stays valid.
     completion_recorded.send(sender=Completion, completion=completion, actor=actor)
     return completion
-
-
-def practice_review_level(attempt: Attempt) -> str:
-    """How much a practice round's result may show. It draws on the quiz's own pool and can be
-    repeated without limit, so until the learner has passed the quiz it shows the score only
-    (any per-question review would give the answer key away over a few rounds); after a pass
-    it shows what the module's review after a pass allows, which the learner has seen."""
-    passed = Completion.objects.filter(user_id=attempt.user_id, module_id=attempt.module_id)
-    if not passed.exists():
-        return "score"
-    return review_level(kind=Attempt.Kind.POST, passed=True, rules=attempt.rules)
