@@ -42,8 +42,12 @@ def write_module(page) -> None:
     lessons = page.locator("#panel-child-content-lessons-section")
     lessons.get_by_role("button", name="Insert a block").first.click()
     page.locator("[name='lessons-0-value-title']").fill("Parents as comforters")
-    # The lesson's own content stream: its first "Insert a block" offers the block types.
-    lessons.get_by_role("button", name="Insert a block").nth(1).click()
+    # The lesson's own content stream (its "body" child): its first "Insert a block" offers
+    # the block types. Found by content path, not position: until the new lesson's inner
+    # stream is drawn, the second button on the panel is the outer stream's, which inserts
+    # another lesson straight away (the outer stream has one block type).
+    body = lessons.locator("[data-contentpath='body']").first
+    body.get_by_role("button", name="Insert a block").first.click()
     page.get_by_role("option", name="Text").click()
     lessons.locator("[contenteditable=true]").first.click()
     page.keyboard.type("Skin-to-skin holding lowers a baby's pain response.")
