@@ -23,7 +23,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pydyf
-import segno
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -33,6 +32,8 @@ from weasyprint import CSS, HTML
 from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .qr import qr_data_uri
 
 MAX_FETCH_BYTES = 5 * 2**20  # one image or stylesheet
 MAX_HTML_BYTES = 50 * 2**20  # a competency report of thousands of staff stays well under this
@@ -274,14 +275,6 @@ def media_url(name: str) -> str:
     except OSError:
         version = 0
     return f"{path.as_uri()}?v={version}"
-
-
-def qr_data_uri(payload: str) -> str:
-    """A QR code (error correction M) of `payload` as a data: URI: a PNG with one pixel per
-    module, which the template scales up with `image-rendering: pixelated` (the PDF then
-    turns off interpolation, so the modules print as sharp squares). A few hundred bytes, and
-    far cheaper for WeasyPrint than the same code as an SVG path."""
-    return segno.make(payload, error="m", micro=False).png_data_uri(scale=1, border=2)
 
 
 def render_certificate_pdf(certificate) -> bytes:
