@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cms.models import OrganisationSettings
 from training import access, charts, reporting
-from training.models import Assignment, Requirement, Unit
+from training.models import Assignment, Completion, Requirement, Unit
 
 from .models import Certificate, CompetencyReport
 from .rendering import render_certificate_pdf, render_competency_report_pdf
@@ -63,7 +63,9 @@ def _expires_on(completion) -> datetime.date | None:
 
 def _freeze(certificate: Certificate, org: OrganisationSettings) -> None:
     """Copy what the certificate prints from the person, the settings and the completion."""
-    completion = certificate.completion
+    completion = Completion.objects.select_related("user", "module", "revision").get(
+        pk=certificate.completion_id
+    )
     user = completion.user
     certificate.learner_name = user.get_full_name() or user.get_username()
     certificate.module_title = (
@@ -92,9 +94,12 @@ def certificate_issue(*, completion, actor=None) -> Certificate:
     """
     if Certificate.objects.filter(completion=completion).exists():
         raise ValidationError(_("A certificate was already issued for this completion."))
-    certificate = Certificate(completion=completion, user_id=completion.user_id)
+    certificate = Certificate(completion_id=completion.pk, user_id=completion.user_id)
     _freeze(certificate, _organisation())
-    certificate.full_clean()
+    # The fields' own rules; not the lookups that would only repeat what is known here: the
+    # completion and its person exist, the completion's certificate was looked for above, and
+    # a new code's uniqueness (160 random bits) is left to the database's unique index.
+    certificate.full_clean(exclude=["completion", "user", "code"], validate_unique=False)
     if actor is not None:
         certificate._history_user = actor
     certificate._change_reason = "Issued"

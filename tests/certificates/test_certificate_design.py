@@ -451,3 +451,53 @@ def test_reusing_encoded_images_writes_exactly_what_weasyprint_writes(
     rendering._local.__dict__.pop("image_cache", None)
     assert rendering.render_certificate_pdf(certificate) == reused[0]
     assert len(PdfReader(io.BytesIO(reused[0])).pages[0].images) >= 3  # logo, signature, QR
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("Nguyễn Thị", "Ánh"), ("Zoë", "O’Brien-Łukasik & <Sons>"), ('Ana "Nené"', "D'Souza")],
+)
+def test_parsing_the_certificate_as_xml_writes_exactly_what_the_html_parser_writes(
+    people, module, login, settings_with_images, monkeypatch, first, last
+):
+    """The certificate's template is parsed as XML (expat) instead of by WeasyPrint's HTML5
+    parser (rendering._document). The PDF must be byte for byte the same, for names with
+    characters that need escaping too, and the HTML parser must not be needed at all."""
+    import weasyprint
+
+    people.staff.first_name, people.staff.last_name = first, last
+    people.staff.save()
+    certificate = pass_over_http(login(people.staff), module)
+    assert rendering.XHTML_SHORTCUT
+
+    def no_html_parser(*args, **kwargs):
+        raise AssertionError("the certificate went through the HTML parser")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(weasyprint.tinyhtml5, "parse", no_html_parser)
+        as_xml = rendering.render_certificate_pdf(certificate)
+    monkeypatch.setattr(rendering, "XHTML_SHORTCUT", False)
+    as_html = rendering.render_certificate_pdf(certificate)
+    assert as_xml == as_html
+    assert f"{first} {last}" in flat_text(as_xml)
+
+
+def test_a_document_xml_cannot_read_goes_through_the_html_parser():
+    pdf = rendering.html_to_pdf("<p>Not closed<br>at all &nbsp; here", xhtml=True)
+    assert "Not closed" in flat_text(pdf)
+
+
+def test_xml_entity_declarations_are_never_expanded():
+    bomb = '<!DOCTYPE p [<!ENTITY x "expanded">]><p>Entity: &x;</p>'
+    text = flat_text(rendering.html_to_pdf(bomb, xhtml=True))
+    assert "Entity" in text and "expanded" not in text
+
+
+def test_the_certificate_uses_two_font_faces(people, module, login, settings_with_images):
+    """Each font face embedded costs a certificate about 3.5 ms (bench/README.md): the design
+    uses DejaVu Serif for the title, the name and the module, DejaVu Sans for the rest."""
+    client = login(people.staff)
+    data = pdf_bytes(client, pass_over_http(client, module))
+    fonts = PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
+    names = sorted(str(ref.get_object()["/BaseFont"]).split("+", 1)[1] for ref in fonts.values())
+    assert names == ["DejaVu-Sans", "DejaVu-Serif"]
