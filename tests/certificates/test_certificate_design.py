@@ -493,11 +493,11 @@ def test_xml_entity_declarations_are_never_expanded():
     assert "Entity" in text and "expanded" not in text
 
 
-def test_the_certificate_uses_two_font_faces(people, module, login, settings_with_images):
+def test_the_certificate_uses_one_font_face(people, module, login, settings_with_images):
     """Each font face embedded costs a certificate about 3.5 ms (bench/README.md): the design
-    uses DejaVu Serif for the title, the name and the module, DejaVu Sans for the rest."""
+    is set in DejaVu Serif alone, without bold."""
     client = login(people.staff)
     data = pdf_bytes(client, pass_over_http(client, module))
     fonts = PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
     names = sorted(str(ref.get_object()["/BaseFont"]).split("+", 1)[1] for ref in fonts.values())
-    assert names == ["DejaVu-Sans", "DejaVu-Serif"]
+    assert names == ["DejaVu-Serif"]
