@@ -19,6 +19,9 @@ signature image) and one published module; then:
    CPU (--cores, a comma-separated list of CPU numbers, or "all"), so "on one core" means
    this process; the database server (PostgreSQL) runs in its own process. Prints the total
    time, certificates per second and the time per certificate split into issue and render.
+
+The machine's speed (a fixed Python loop) is printed before, between and after, since the
+virtual development machines drift by as much as 1.7 times from hour to hour.
 """
 
 from __future__ import annotations
@@ -205,6 +208,17 @@ def bench_issue(completion_rows) -> None:
     )
 
 
+def machine_speed() -> str:
+    """This machine's speed right now: a 10-million-step Python loop on this process's CPUs.
+    The development machines are virtual and their speed drifts (the same loop has taken
+    from 0.85 to 1.7 s), so every figure is printed with the loop's time beside it."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return f"10M-step Python loop {time.perf_counter() - start:.2f} s"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--renders", type=int, default=50)
@@ -230,8 +244,12 @@ def main():
         from certificates import services
 
         first = services.certificate_issue(completion=rows[0])
+        print(f"machine before: {machine_speed()}", flush=True)
         bench_render(first, args.renders)
+        print(f"machine between: {machine_speed()}", flush=True)
         bench_issue(rows[1:])
+        if len(rows) > 1:
+            print(f"machine after: {machine_speed()}", flush=True)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

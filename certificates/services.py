@@ -63,8 +63,23 @@ def _expires_on(completion) -> datetime.date | None:
 
 def _freeze(certificate: Certificate, org: OrganisationSettings) -> None:
     """Copy what the certificate prints from the person, the settings and the completion."""
-    completion = Completion.objects.select_related("user", "module", "revision").get(
-        pk=certificate.completion_id
+    # One query, for the fields printed: not the revision's content (the whole page as JSON)
+    # nor the rest of the module page.
+    completion = (
+        Completion.objects.select_related("user", "module", "revision")
+        .only(
+            "user_id",
+            "completed_on",
+            "revision_id",
+            "module_id",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+            "module__title",
+            "module__ce_hours",
+            "revision__object_str",
+        )
+        .get(pk=certificate.completion_id)
     )
     user = completion.user
     certificate.learner_name = user.get_full_name() or user.get_username()
