@@ -2,12 +2,14 @@
 
 A QR code's data is XORed with one of eight mask patterns; the standard (ISO/IEC 18004:2015,
 7.8.3) has the encoder score all eight and keep the lowest penalty. segno does that one module
-at a time in pure Python: about 5 ms of a certificate's 40 ms render for the version-4 code
-of a verification address. `find_and_apply_best_mask` below computes the same scores with
-whole rows at once (a row of modules as one integer for the masks and the 2 x 2 blocks, a
-regular expression for runs, `bytes.find` for finder-like patterns), so it picks the same mask
-and returns the same matrix as segno, in about a tenth of the time. tests/certificates/
-test_qr.py checks that on thousands of payloads against segno's own function.
+at a time in pure Python: about 5 ms of a certificate's 40 ms render for the version 4 or 5
+code of a verification address. `find_and_apply_best_mask` below computes the same scores on
+the whole matrix at once (all its modules as one integer, a byte each, for the masks and the
+2 x 2 blocks; a regular expression for runs; `bytes.find` for finder-like patterns), so it
+picks the same mask and returns the same matrix as segno in about a fifth of the time (1.1
+against 5.6 ms for a 37 x 37 code). tests/certificates/test_qr.py checks that against segno's
+own function on 240 random matrices (the penalty alone) and on the codes of 240 payloads of
+versions 2 to 15 at all four error levels.
 
 Written against segno 1.6 (`segno.encoder.find_and_apply_best_mask(matrix, width, height,
 proposed_mask)`); on another version segno's own function is left in place.

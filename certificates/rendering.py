@@ -92,10 +92,20 @@ class ProjectFilesFetcher(URLFetcher):
     """Fetch data: URLs, and file:// URLs inside `allowed_roots()`; refuse everything else."""
 
     def __init__(self, *args, roots: list[Path] | None = None, **kwargs):
+        kwargs.setdefault("allowed_protocols", ("data",))  # what reaches urllib at all
         super().__init__(*args, **kwargs)
         self.roots = roots if roots is not None else allowed_roots()
 
+    def open(self, url, data=None, timeout=None):
+        """Only URLs as strings: urllib's `Request` objects are never opened (WeasyPrint's own
+        `open` keeps one for its next fetch, which a fetcher reused between renders must not
+        carry over)."""
+        if not isinstance(url, str):
+            raise FetchRefused("Attune's PDFs open URLs, not requests")
+        return self.fetch(url)
+
     def fetch(self, url, headers=None):
+        self._request = None  # see `open`
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme == "data":
             return super().fetch(url, headers)
@@ -223,7 +233,7 @@ def certificate_stylesheet(paper_size: str) -> CSS:
 
 def _fetcher() -> ProjectFilesFetcher:
     """One URL fetcher per thread: building one sets up urllib's handlers, a millisecond of a
-    certificate's render. It keeps no state between fetches."""
+    certificate's render. It carries nothing from one fetch to the next (see its `open`)."""
     fetcher = getattr(_local, "fetcher", None)
     if fetcher is None or fetcher.roots != allowed_roots():
         fetcher = _local.fetcher = ProjectFilesFetcher()
@@ -240,10 +250,13 @@ def _document(html: str, xhtml: bool) -> HTML:
 
     WeasyPrint parses HTML with tinyhtml5, a pure-Python HTML5 parser: about 3 ms for a
     certificate. The certificate template is also well-formed XML, so when `xhtml` is set it
-    is parsed by the standard library's expat parser (about 0.1 ms) into the same tree of
-    plain (namespace-free) elements that tinyhtml5 builds; the PDF is byte-identical
-    (tests/certificates/test_certificate_design.py). Anything expat refuses (it never should)
-    goes through tinyhtml5 as before."""
+    is parsed by the standard library's expat parser (through defusedxml, which refuses
+    entity declarations; about 0.1 ms) into the same tree of plain (namespace-free) elements
+    that tinyhtml5 builds; the PDF is byte-identical (tests/certificates/
+    test_certificate_design.py). One difference: XML turns a tab or line break inside an
+    attribute value into a space (the PDF's Author, from the organisation name, say), where
+    HTML keeps it. Anything expat refuses (control characters in a name, say) goes through
+    tinyhtml5 as before."""
     fetcher = _fetcher()
     if xhtml and XHTML_SHORTCUT:
         try:
@@ -331,10 +344,12 @@ def media_url(name: str) -> str:
 def _collector_paused():
     """Keep Python's cyclic garbage collector out of a short render. A certificate allocates
     some 100,000 objects and frees nearly all of them as it goes (reference counting), yet
-    the collector would run a few dozen times meanwhile, about a twentieth of the render.
+    the collector would run a few dozen times meanwhile, a few percent of the render.
     Whatever cyclic garbage the render leaves is collected by the next collection after it.
-    Not for reports: a long render should not hold its garbage."""
-    if not gc.isenabled():
+    The switch is process-wide, so only in a process's main thread (the task worker,
+    gunicorn's sync workers, commands), never beside other threads' work; and not for
+    reports: a long render should not hold its garbage."""
+    if not gc.isenabled() or threading.current_thread() is not threading.main_thread():
         yield
         return
     gc.disable()

@@ -109,7 +109,7 @@ def certificate_issue(*, completion, actor=None) -> Certificate:
     """
     if Certificate.objects.filter(completion=completion).exists():
         raise ValidationError(_("A certificate was already issued for this completion."))
-    certificate = Certificate(completion_id=completion.pk, user_id=completion.user_id)
+    certificate = Certificate(completion=completion, user_id=completion.user_id)
     _freeze(certificate, _organisation())
     # The fields' own rules; not the lookups that would only repeat what is known here: the
     # completion and its person exist, the completion's certificate was looked for above, and

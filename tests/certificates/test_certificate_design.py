@@ -147,7 +147,13 @@ def test_the_qr_code_reads_as_the_verification_url(people, module, login):
 
 @pytest.mark.parametrize(
     ("first", "last"),
-    [("Nguyễn Thị", "Ánh"), ("José", "Núñez"), ("Zoë", "O’Brien-Łukasik")],
+    [
+        ("Nguyễn Thị", "Ánh"),
+        ("José", "Núñez"),
+        ("Zoë", "O’Brien-Łukasik"),
+        ("Mariam", "محمد"),  # scripts DejaVu Serif lacks fall back to DejaVu Sans
+        ("Yael", "כהן"),
+    ],
 )
 def test_names_in_any_script_print_exactly_with_fonts_embedded(people, module, login, first, last):
     people.staff.first_name, people.staff.last_name = first, last
@@ -326,10 +332,42 @@ def test_fetcher_refuses_files_over_the_size_limit(settings, monkeypatch):
         rendering.ProjectFilesFetcher().fetch(big.as_uri())
 
 
-def test_a_pdf_that_links_a_private_file_renders_without_it():
-    """WeasyPrint asks the fetcher; a refused file is left out, never read."""
-    html = '<p>Hello</p><img src="file:///etc/passwd"><link rel=stylesheet href="http://127.0.0.1/x.css">'
-    assert flat_text(rendering.html_to_pdf(html)) == "Hello"
+@pytest.mark.parametrize("xhtml", [False, True], ids=["html-parser", "xml-parser"])
+def test_a_pdf_that_links_a_private_file_renders_without_it(monkeypatch, xhtml):
+    """WeasyPrint asks the fetcher, whichever parser read the document; a refused file is
+    left out, never read."""
+    html = (
+        '<html><body><p>Hello</p><img src="file:///etc/passwd"/>'
+        '<link rel="stylesheet" href="http://127.0.0.1/x.css"/></body></html>'
+    )
+    refused, fetch = [], rendering.ProjectFilesFetcher.fetch
+
+    def watched(self, url, headers=None):
+        try:
+            return fetch(self, url, headers)
+        except rendering.FetchRefused:
+            refused.append(url)
+            raise
+
+    monkeypatch.setattr(rendering.ProjectFilesFetcher, "fetch", watched)
+    rendering._local.__dict__.pop("image_cache", None)  # a refusal is cached like an image
+    pdf = rendering.html_to_pdf(html, xhtml=xhtml)
+    assert flat_text(pdf) == "Hello"
+    assert not PdfReader(io.BytesIO(pdf)).pages[0].images
+    assert sorted(refused) == ["file:///etc/passwd", "http://127.0.0.1/x.css"]
+
+
+def test_the_reused_fetcher_never_opens_a_request_object():
+    from urllib.request import Request
+
+    fetcher = rendering._fetcher()
+    assert rendering._fetcher() is fetcher  # one per thread
+    with pytest.raises(rendering.FetchRefused):
+        fetcher.open(Request("file:///etc/passwd"))  # noqa: S310 (must be refused)
+    # What WeasyPrint's own `open` leaves behind for the next fetch:
+    fetcher._request = Request("file:///etc/passwd")  # noqa: S310 (must not be opened)
+    response = fetcher.fetch("data:text/plain,hello")
+    assert response.url.startswith("data:")
 
 
 def test_render_time_and_size_are_limited(monkeypatch):
@@ -501,3 +539,27 @@ def test_the_certificate_uses_one_font_face(people, module, login, settings_with
     fonts = PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
     names = sorted(str(ref.get_object()["/BaseFont"]).split("+", 1)[1] for ref in fonts.values())
     assert names == ["DejaVu-Serif"]
+
+
+def test_issuing_and_reissuing_read_only_what_they_print(
+    people, module, login, settings_with_images, django_assert_num_queries
+):
+    """Issuing is part of the learner's passing request: a fixed, small number of queries
+    (an existing certificate? the settings and their site, the completion with the person,
+    module and revision in one query, the requirements for the expiry, the two images, the
+    row and its history, inside a savepoint), and none for fields left unloaded."""
+    from training.models import Completion
+
+    certificate = pass_over_http(login(people.staff), module)
+    completion = Completion.objects.get(pk=certificate.completion_id)
+    Certificate.objects.filter(pk=certificate.pk).delete()
+    with django_assert_num_queries(11):
+        issued = services.certificate_issue(completion=completion)
+    assert issued.learner_name == people.staff.get_full_name()
+    assert issued.module_title == module.title and issued.ce_hours == module.ce_hours
+    # The same reads, the model's full validation (rare, and done by hand), the row, its
+    # history and the stored PDF's name.
+    with django_assert_num_queries(16):
+        services.certificate_reissue(
+            certificate_id=issued.pk, actor=people.lead, reason="Name corrected"
+        )

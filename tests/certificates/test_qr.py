@@ -58,12 +58,21 @@ def test_same_mask_and_matrix_as_segno(monkeypatch):
     """Every QR code segno makes goes through both functions on the same unmasked matrix."""
     compared, masks, sizes = 0, set(), set()
 
+    segnos = qr._segno_find_and_apply_best_mask
+
+    def not_segnos(*args):
+        raise AssertionError("the faster mask choice handed this code to segno")
+
     def both(matrix, width, height, proposed_mask=None):
         nonlocal compared
-        ours = qr.find_and_apply_best_mask(
-            tuple(bytearray(r) for r in matrix), width, height, proposed_mask
-        )
-        theirs = qr._segno_find_and_apply_best_mask(matrix, width, height, proposed_mask)
+        qr._segno_find_and_apply_best_mask = not_segnos  # ours must do it all itself
+        try:
+            ours = qr.find_and_apply_best_mask(
+                tuple(bytearray(r) for r in matrix), width, height, proposed_mask
+            )
+        finally:
+            qr._segno_find_and_apply_best_mask = segnos
+        theirs = segnos(matrix, width, height, proposed_mask)
         assert ours[0] == theirs[0]
         assert [bytes(r) for r in ours[1]] == [bytes(r) for r in theirs[1]]
         assert all(isinstance(r, bytearray) for r in ours[1])  # segno writes format info
@@ -82,10 +91,20 @@ def test_same_mask_and_matrix_as_segno(monkeypatch):
 
 
 def test_a_proposed_mask_and_micro_codes_are_segnos_own(monkeypatch):
+    handed_over, original = [], qr._segno_find_and_apply_best_mask
+
+    def segnos(matrix, width, height, proposed_mask=None):
+        handed_over.append((width, proposed_mask))
+        return original(matrix, width, height, proposed_mask)
+
+    monkeypatch.setattr(qr, "_segno_find_and_apply_best_mask", segnos)
     code = segno.make("https://example.org/verify/ABC/", error="m", micro=False, mask=5)
     assert code.mask == 5
     micro = segno.make("12345", micro=True)
     assert micro.is_micro and micro.mask in range(4)
+    assert handed_over == [(len(code.matrix), 5), (len(micro.matrix), None)]
+    segno.make("https://example.org/verify/ABC/", error="m", micro=False)
+    assert len(handed_over) == 2  # a QR code without a proposed mask: ours
 
 
 def test_the_png_is_the_code_of_the_payload():
