@@ -343,8 +343,8 @@ def media_url(name: str) -> str:
 @contextlib.contextmanager
 def _collector_paused():
     """Keep Python's cyclic garbage collector out of a short render. A certificate allocates
-    some 100,000 objects and frees nearly all of them as it goes (reference counting), yet
-    the collector would run a few dozen times meanwhile, a few percent of the render.
+    a great many objects and frees nearly all of them as it goes (reference counting), yet
+    the collector would keep running meanwhile: 1 to 1.5 ms of a render (bench/README.md).
     Whatever cyclic garbage the render leaves is collected by the next collection after it.
     The switch is process-wide, so only in a process's main thread (the task worker,
     gunicorn's sync workers, commands), never beside other threads' work; and not for
