@@ -22,7 +22,8 @@ UI := static/uswds
 UI_STAMP := $(UI)/.built
 USWDS := $(FRONTEND)/node_modules/@uswds/uswds
 
-.PHONY: demo test install system-deps python-deps frontend messages checks test-sqlite test-postgres lock clean
+.PHONY: demo test test-fast install system-deps python-deps frontend messages checks test-sqlite \
+	test-postgres coverage lock clean
 
 demo: install
 	$(PY) manage.py migrate --noinput
@@ -30,7 +31,15 @@ demo: install
 	@echo "Attune demo: http://127.0.0.1:8000  (logins in README.md; password attune-demo)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: install checks test-sqlite test-postgres
+# The suite: the non-browser tests on SQLite, then every test, the real-browser ones included,
+# on PostgreSQL (the production database), each run spread over the machine's cores
+# (pytest-xdist) and measured for branch coverage of the app code; `coverage` then adds the two
+# runs together and fails below the floor in pyproject.toml ([tool.coverage.report] fail_under).
+test: install checks test-sqlite test-postgres coverage
+
+# The quick loop while developing: the non-browser tests on SQLite, in parallel, no coverage.
+test-fast: install
+	DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_WORKERS) -m "not browser"
 
 install: system-deps python-deps frontend
 
@@ -75,19 +84,34 @@ checks:
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 
-test-sqlite:
-	DATABASE_URL= $(VENV)/bin/pytest
+PYTEST_WORKERS ?= -n auto
+COVERAGE := $(VENV)/bin/coverage
 
-# Runs the suite again on PostgreSQL when a server answers (DATABASE_URL if it names one).
+test-sqlite:
+	rm -f .coverage .coverage.*
+	DATABASE_URL= COVERAGE_FILE=.coverage.sqlite $(VENV)/bin/pytest $(PYTEST_WORKERS) \
+		-m "not browser" --cov --cov-report=
+
+# Every test on PostgreSQL when a server answers (DATABASE_URL if it names one); without one,
+# the browser tests run on SQLite instead, so that nothing goes unchecked.
 test-postgres:
 	@url="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}"; \
 	case "$$url" in postgres*) ;; *) url="$(POSTGRES_TEST_URL)";; esac; \
 	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
-		echo "PostgreSQL answers: running the suite again on $$url"; \
-		DATABASE_URL="$$url" $(VENV)/bin/pytest; \
+		echo "PostgreSQL answers: every test, the browser tests included, on $$url"; \
+		DATABASE_URL="$$url" COVERAGE_FILE=.coverage.postgres $(VENV)/bin/pytest \
+			$(PYTEST_WORKERS) --cov --cov-report=; \
 	else \
-		echo "No PostgreSQL server answers at $$url: skipped the PostgreSQL run."; \
+		echo "No PostgreSQL server answers at $$url: the browser tests run on SQLite instead."; \
+		DATABASE_URL= COVERAGE_FILE=.coverage.postgres $(VENV)/bin/pytest \
+			$(PYTEST_WORKERS) -m browser --cov --cov-report=; \
 	fi
+
+# Both runs' branch coverage together, checked against the floor.
+coverage:
+	$(COVERAGE) combine --keep --quiet .coverage.sqlite .coverage.postgres
+	@echo "Branch coverage of cms, modules, training and certificates, both runs together:"
+	$(COVERAGE) report --format=total
 
 # Refresh the Spanish catalogue (cms/locale/es) with every string marked in the code and
 # templates, then compile it. Translators fill in the msgstr entries; ATTUNE_LANGUAGES=en-us,es
@@ -104,4 +128,5 @@ lock:
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache $(UI) $(FRONTEND)/node_modules
+	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache $(UI) $(FRONTEND)/node_modules \
+		.coverage .coverage.*

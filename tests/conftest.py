@@ -1,21 +1,39 @@
 """Shared fixtures: an isolated media folder, the site tree, a published module, and one
 user of every kind (staff, manager of this unit, manager of another unit, education lead,
-educator, admin)."""
+educator, admin).
+
+The site tree, the sample module and the people are built once per test session (per xdist
+worker), while the test database is created, and committed there: every test finds them, reads
+them through the `site`, `module` and `people` fixtures, and rolls back whatever it writes.
+Tests that commit (transactional and browser tests) get them back through Django's serialized
+rollback, whose snapshot is taken after they are built. `blank_db` gives a test the database as
+the migrations leave it; `module_transaction` lets a module-scoped fixture build state once for
+every test of a file, and `rolled_back` lets one measure something once and keep nothing.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import tempfile
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, User
 from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.db.models.signals import post_migrate
+from django.test import override_settings
 from django.utils import timezone
 
+from cms.models import HomePage
 from cms.site_setup import EDUCATION_LEADS, EDUCATORS, setup_site
 from modules.content_io import module_fields
-from modules.models import TrainingModulePage
+from modules.models import ModuleIndexPage, TrainingModulePage
 from training import services as training_services
-from training.models import Requirement
+from training.models import Requirement, Role, Unit
 
 from .factories import RoleFactory, StaffProfileFactory, UnitFactory, UserFactory
 
@@ -101,12 +119,6 @@ def _media(settings, tmp_path):
         cache.clear()
 
 
-@pytest.fixture
-def site(db):
-    home, catalogue, groups = setup_site()
-    return SimpleNamespace(home=home, catalogue=catalogue, groups=groups)
-
-
 def require(target, *, roles=(), units=(), actor=None, **fields) -> Requirement:
     """Create a requirement (on a module page or a ModuleSet) as the admin editor does:
     validated, then the assignments brought up to date."""
@@ -128,62 +140,163 @@ def publish_module(catalogue, spec=SAMPLE_SPEC) -> TrainingModulePage:
     return page
 
 
+# --- the shared state: built once, while the test database is created ------------------------
+
+# Usernames of the shared people, by the attribute `people` gives them.
+USERNAMES = {
+    "staff": "nurse",
+    "other_staff": "picunurse",
+    "physician": "physician",
+    "manager": "manager",
+    "other_manager": "othermanager",
+    "lead": "lead",
+    "educator": "educator",
+    "admin": "admin",
+}
+# The database as the migrations left it, by alias (for `blank_db`).
+_POST_MIGRATION: dict[str, str] = {}
+# The shared requirement's primary key (tests may add others for the same module).
+_SHARED_PKS: dict[str, int] = {}
+
+
+def build_shared_state() -> None:
+    """The site tree, the sample module (required for registered nurses within 30 days) and
+    one person of every kind, committed."""
+    _home, catalogue, groups = setup_site()
+    module = publish_module(catalogue)
+    nurse_role = RoleFactory(name="Registered nurse")
+    physician_role = RoleFactory(name="Physician")
+    nicu = UnitFactory(name="NICU")
+    picu = UnitFactory(name="PICU")
+    StaffProfileFactory(
+        user=UserFactory(username="nurse", first_name="Amara", last_name="Okafor"),
+        role=nurse_role,
+        unit=nicu,
+    )
+    StaffProfileFactory(
+        user=UserFactory(username="picunurse", first_name="Olga", last_name="Petrova"),
+        role=nurse_role,
+        unit=picu,
+    )
+    StaffProfileFactory(
+        user=UserFactory(username="physician", first_name="Dan", last_name="Reyes"),
+        role=physician_role,
+        unit=nicu,
+    )
+    nicu.managers.add(UserFactory(username="manager"))
+    picu.managers.add(UserFactory(username="othermanager"))
+    UserFactory(username="lead").groups.add(groups[EDUCATION_LEADS])
+    UserFactory(username="educator").groups.add(groups[EDUCATORS])
+    UserFactory(username="admin", is_superuser=True, is_staff=True)
+    _SHARED_PKS["requirement"] = require(
+        module,
+        roles=[nurse_role],
+        due_days=30,
+        effective_from=timezone.localdate() - datetime.timedelta(days=365),
+    ).pk
+
+
+def _build_after_migrations(sender, app_config, using, **kwargs):
+    """post_migrate receiver, connected while the test databases are created: once the last
+    app's post_migrate handlers have run (content types and permissions exist), remember the
+    database as the migrations left it and build the shared state. Django's test database
+    creation serializes the database after this, so serialized rollback restores both."""
+    last = [app for app in apps.get_app_configs() if app.models_module is not None][-1]
+    if app_config is not last:
+        return
+    _POST_MIGRATION[using] = connections[using].creation.serialize_db_to_string()
+    with override_settings(MEDIA_ROOT=tempfile.mkdtemp(prefix="attune-shared-media-")):
+        build_shared_state()
+
+
+@pytest.fixture(scope="session")
+def _shared_state_receiver():
+    post_migrate.connect(_build_after_migrations, dispatch_uid="attune-tests-shared-state")
+    yield
+    post_migrate.disconnect(dispatch_uid="attune-tests-shared-state")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_shared_state_receiver, django_db_setup):
+    """pytest-django's test databases, with the shared state built in them (see the receiver
+    above); the receiver is disconnected once they exist, so a later flush never rebuilds."""
+    post_migrate.disconnect(dispatch_uid="attune-tests-shared-state")
+
+
+@pytest.fixture
+def site(db):
+    home = HomePage.objects.get()
+    catalogue = ModuleIndexPage.objects.get()
+    groups = Group.objects.in_bulk([EDUCATORS, EDUCATION_LEADS], field_name="name")
+    return SimpleNamespace(home=home, catalogue=catalogue, groups=groups)
+
+
 @pytest.fixture
 def module(site):
-    return publish_module(site.catalogue)
+    return TrainingModulePage.objects.get(slug=SAMPLE_SPEC["slug"])
+
+
+def shared_people() -> SimpleNamespace:
+    """The shared people, read afresh (a test's changes to them are its own)."""
+    users = User.objects.in_bulk(USERNAMES.values(), field_name="username")
+    units = Unit.objects.in_bulk(["NICU", "PICU"], field_name="name")
+    return SimpleNamespace(
+        **{kind: users[username] for kind, username in USERNAMES.items()},
+        nicu=units["NICU"],
+        picu=units["PICU"],
+        nurse_role=Role.objects.get(name="Registered nurse"),
+        requirement=Requirement.objects.get(pk=_SHARED_PKS["requirement"]),
+    )
 
 
 @pytest.fixture
 def people(site, module):
     """One of every kind of user; `module` is required for registered nurses (30 days)."""
-    nurse_role = RoleFactory(name="Registered nurse")
-    physician_role = RoleFactory(name="Physician")
-    nicu = UnitFactory(name="NICU")
-    picu = UnitFactory(name="PICU")
-    staff = StaffProfileFactory(
-        user=UserFactory(username="nurse", first_name="Amara", last_name="Okafor"),
-        role=nurse_role,
-        unit=nicu,
-    ).user
-    other_staff = StaffProfileFactory(
-        user=UserFactory(username="picunurse", first_name="Olga", last_name="Petrova"),
-        role=nurse_role,
-        unit=picu,
-    ).user
-    physician = StaffProfileFactory(
-        user=UserFactory(username="physician", first_name="Dan", last_name="Reyes"),
-        role=physician_role,
-        unit=nicu,
-    ).user
-    manager = UserFactory(username="manager")
-    nicu.managers.add(manager)
-    other_manager = UserFactory(username="othermanager")
-    picu.managers.add(other_manager)
-    lead = UserFactory(username="lead")
-    lead.groups.add(site.groups[EDUCATION_LEADS])
-    educator = UserFactory(username="educator")
-    educator.groups.add(site.groups[EDUCATORS])
-    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
-    requirement = require(
-        module,
-        roles=[nurse_role],
-        due_days=30,
-        effective_from=timezone.localdate() - datetime.timedelta(days=365),
-    )
-    return SimpleNamespace(
-        staff=staff,
-        other_staff=other_staff,
-        physician=physician,
-        manager=manager,
-        other_manager=other_manager,
-        lead=lead,
-        educator=educator,
-        admin=admin,
-        nicu=nicu,
-        picu=picu,
-        nurse_role=nurse_role,
-        requirement=requirement,
-    )
+    return shared_people()
+
+
+@pytest.fixture
+def blank_db(db):
+    """The database as the migrations leave it (no site tree, nobody), for the tests of the
+    commands that build a site from nothing: the shared state is flushed inside the test's
+    transaction, the migrations' rows put back, and the rollback returns everything."""
+    alias = connection.alias
+    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
+    connection.creation.deserialize_db_from_string(_POST_MIGRATION[alias])
+
+
+@pytest.fixture
+def new_site(blank_db):
+    """A site tree and nothing else (no module, nobody), as `setup_site` builds it on a new
+    install: for the tests that count every module there is."""
+    home, catalogue, groups = setup_site()
+    return SimpleNamespace(home=home, catalogue=catalogue, groups=groups)
+
+
+@contextlib.contextmanager
+def module_transaction(django_db_blocker):
+    """A transaction around every test of a module, for a module-scoped fixture that builds
+    state once (inside `django_db_blocker.unblock()`): each test's own transaction nests inside
+    it (a savepoint, rolled back after the test), and this one is rolled back when the
+    module's tests are done."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def rolled_back(django_db_blocker):
+    """Database access for a module-scoped fixture that builds data, measures what it needs
+    and keeps nothing: everything written inside is rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

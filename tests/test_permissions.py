@@ -5,21 +5,51 @@ are never reachable by changing an id."""
 import re
 
 import pytest
+from django.core.cache import caches
+from django.test import Client, override_settings
 
 from certificates.models import Certificate
 from certificates.services import competency_report_render, competency_report_request
+from modules.models import TrainingModulePage
 from training.models import Assignment, Attempt
 
-from .conftest import correct_answers
+from .conftest import SAMPLE_SPEC, correct_answers, module_transaction, shared_people
 
 pytestmark = pytest.mark.django_db
 
 KINDS = ["staff", "manager", "other_manager", "lead", "educator", "admin", "anonymous"]
 
 
-@pytest.fixture
-def world(people, module, client):
-    """The nurse (staff, NICU) has passed; her attempt and certificate exist."""
+@pytest.fixture(scope="module")
+def _module_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("permissions-media")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, _module_media):
+    """The world's documents are written once for the whole file, so every test of this file
+    shares one media folder (each still starts with empty caches)."""
+    settings.MEDIA_ROOT = _module_media
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, _module_media):
+    """Built once for this file, and rolled back after its last test: the nurse (staff, NICU)
+    has passed, so her attempt and certificate exist, and has a practice round open; the NICU
+    manager has asked for the unit's competency report, rendered. Each test rolls back its own
+    writes inside this."""
+    with override_settings(MEDIA_ROOT=_module_media), module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            world = _build_world()
+        yield world
+
+
+def _build_world() -> dict:
+    people = shared_people()
+    module = TrainingModulePage.objects.get(slug=SAMPLE_SPEC["slug"])
+    client = Client()
     client.force_login(people.staff)
     location = client.post(f"/learn/modules/{module.pk}/start/")["Location"]
     attempt = Attempt.objects.get(pk=int(re.search(r"(\d+)/$", location)[1]))
@@ -38,6 +68,7 @@ def world(people, module, client):
         "picu": people.picu,
         "assignment": Assignment.objects.get(user=people.staff, current=True),
         "picu_assignment": Assignment.objects.get(user=people.other_staff, current=True),
+        "document": _ready_report(people),
     }
 
 
@@ -221,8 +252,7 @@ def test_every_url_answers_each_kind_of_user(world, people, client, url, method,
         picu=world["picu"].pk,
         assignment=world["assignment"].pk,
         picu_assignment=world["picu_assignment"].pk,
-        # Rendering a PDF takes a second: only for the URLs that need one.
-        document=_ready_report(people).pk if "{document}" in url else None,
+        document=world["document"].pk,
         staff_user=people.staff.pk,
         picu_staff=people.other_staff.pk,
     )

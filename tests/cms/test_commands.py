@@ -11,7 +11,8 @@ from cms.models import HomePage
 from modules.models import ModuleIndexPage, TrainingModulePage
 from training.models import Attempt, Completion, StaffProfile, Unit
 
-pytestmark = pytest.mark.django_db
+# Each command starts from the database as the migrations leave it.
+pytestmark = pytest.mark.usefixtures("blank_db")
 
 
 def counts():

@@ -108,7 +108,7 @@ SAMPLE = CURRICULUM_DIR / "1-relationships-as-part-of-care.yaml"
 
 
 @pytest.mark.django_db
-def test_reimport_is_idempotent(site):
+def test_reimport_is_idempotent(new_site):
     assert "created" in _import(SAMPLE)
     page = TrainingModulePage.objects.get(slug="relationships-as-part-of-care")
     revisions = page.revisions.count()
@@ -118,7 +118,7 @@ def test_reimport_is_idempotent(site):
 
 
 @pytest.mark.django_db
-def test_changed_content_is_one_new_revision_of_the_same_page(site, tmp_path):
+def test_changed_content_is_one_new_revision_of_the_same_page(new_site, tmp_path):
     _import(SAMPLE)
     page = TrainingModulePage.objects.get()
     revisions = page.revisions.count()
@@ -135,7 +135,7 @@ def test_changed_content_is_one_new_revision_of_the_same_page(site, tmp_path):
 
 
 @pytest.mark.django_db
-def test_import_without_publish_leaves_a_draft(site, tmp_path):
+def test_import_without_publish_leaves_a_draft(new_site, tmp_path):
     assert "(draft)" in _import(SAMPLE, publish=False)
     page = TrainingModulePage.objects.get()
     assert not page.live and page.has_unpublished_changes
@@ -181,7 +181,7 @@ def test_a_module_authored_in_the_editor_exports_and_moves_to_another_site(
 
 
 @pytest.mark.django_db
-def test_a_bad_file_is_rejected_whole_and_named(site, tmp_path):
+def test_a_bad_file_is_rejected_whole_and_named(new_site, tmp_path):
     spec = load_file(SAMPLE)
     spec["slug"] = "another-module"
     del spec["quiz"][2]["choices"][1]["feedback"]
@@ -197,7 +197,7 @@ def test_a_bad_file_is_rejected_whole_and_named(site, tmp_path):
 
 
 @pytest.mark.django_db
-def test_an_image_missing_from_the_library_is_refused(site, tmp_path):
+def test_an_image_missing_from_the_library_is_refused(new_site, tmp_path):
     spec = load_file(SAMPLE)
     spec["slug"] = "with-image"
     spec["lessons"][0]["blocks"].append(
@@ -245,7 +245,7 @@ def test_yaml_syntax_errors_name_the_file_and_line(tmp_path):
 
 
 @pytest.mark.django_db
-def test_two_files_with_the_same_slug_are_refused(site, tmp_path):
+def test_two_files_with_the_same_slug_are_refused(new_site, tmp_path):
     copy = _write(tmp_path, "copy.yaml", load_file(SAMPLE))
     with pytest.raises(CommandError, match="slug 'relationships-as-part-of-care' is also used"):
         _import(SAMPLE, copy)
@@ -400,7 +400,7 @@ def test_quiz_settings_are_validated():
 
 
 @pytest.mark.django_db
-def test_a_file_drawing_more_than_its_pool_is_refused(site, tmp_path):
+def test_a_file_drawing_more_than_its_pool_is_refused(new_site, tmp_path):
     spec = dict(load_file(SAMPLE), quiz_settings={"draw_count": 50})
     with pytest.raises(CommandError, match="draw.yaml: quiz_settings: The pool has 10 questions"):
         _import(_write(tmp_path, "draw.yaml", spec))
@@ -408,7 +408,7 @@ def test_a_file_drawing_more_than_its_pool_is_refused(site, tmp_path):
 
 
 @pytest.mark.django_db
-def test_data_migration_gives_old_questions_their_kind(site):
+def test_data_migration_gives_old_questions_their_kind(new_site):
     """Questions stored before question types had no `kind`; two correct choices meant
     multiple-answer. The migration records that in the page and in its revisions."""
     import importlib

@@ -168,7 +168,7 @@ def test_staff_and_managers_cannot_review(people, login, submitted, kind, action
 # (e) Set-up is idempotent.
 
 
-def test_setup_site_twice_makes_one_review_workflow(db):
+def test_setup_site_twice_makes_one_review_workflow(blank_db):
     call_command("setup_site")
     call_command("setup_site")
     catalogue = ModuleIndexPage.objects.get()
