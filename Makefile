@@ -84,7 +84,8 @@ checks:
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 
-PYTEST_WORKERS ?= -n auto
+# Tests marked xdist_group (whose module-scoped data is built once) stay on one worker.
+PYTEST_WORKERS ?= -n auto --dist loadgroup
 COVERAGE := $(VENV)/bin/coverage
 
 test-sqlite:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API starts an event loop in the main thread and leaves it marked as running
 # until Playwright stops (the end of the session, since the browser is session-scoped), so
@@ -63,8 +64,8 @@ def browser(django_db_setup):
     # Django keeps database connections in an asgiref Local, which is thread-local in sync
     # code but switches to separate context-local storage while an event loop is running.
     # Once Playwright marks its loop as running, `connections["default"]` would therefore be
-    # a second, fresh connection: on SQLite it lacks the serialized data that
-    # serialized_rollback restores, on PostgreSQL it is a second session. Pin the original
+    # a second, fresh connection: on in-memory SQLite an empty database, on PostgreSQL a
+    # second session. Pin the original
     # connection objects into the new storage so the whole session sees one connection.
     originals = {alias: connections[alias] for alias in connections}
     with sync_playwright() as p:
@@ -73,6 +74,20 @@ def browser(django_db_setup):
             connections[alias] = connection
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(django_db_setup):
+    """The project served on a free localhost port in a thread of this process, for the
+    whole session (one per xdist worker).
+
+    Not pytest-django's `live_server` fixture: any test using that is made a transactional
+    test, whose database is flushed after it (seconds on PostgreSQL). The browser tests use
+    `committed_db` instead, which puts the tables back from a snapshot.
+    """
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
 
 
 @pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
@@ -108,13 +123,6 @@ def screenshot(viewport):
         return path
 
     return _screenshot
-
-
-@pytest.fixture
-def live_db(transactional_db, django_db_serialized_rollback):
-    """The live server needs committed data, so the test runs outside a transaction and the
-    database is flushed afterwards; serialized rollback restores the rows the migrations
-    created (Wagtail's root page, default site) before each test."""
 
 
 def axe_violations(page) -> list[dict]:

@@ -284,15 +284,24 @@ PAGES: dict[str, Callable[[SimpleNamespace], Visit]] = {
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_has_no_axe_violations(
-    name, live_server, live_db, site, module, people, monkeypatch, new_context, viewport, screenshot
+    name,
+    app_server,
+    committed_db,
+    site,
+    module,
+    people,
+    monkeypatch,
+    new_context,
+    viewport,
+    screenshot,
 ):
     world = SimpleNamespace(site=site, module=module, people=people, monkeypatch=monkeypatch)
     visit = PAGES[name](world)
     context = new_context()
     if visit.user is not None:
-        log_in(context, live_server.url, visit.user)
+        log_in(context, app_server.url, visit.user)
     page = context.new_page()
-    response = page.goto(f"{live_server.url}{visit.url}")
+    response = page.goto(f"{app_server.url}{visit.url}")
     assert response.status == visit.status, f"{visit.url} answered {response.status}"
     if visit.then is not None:
         visit.then(page)

@@ -82,9 +82,9 @@ def wait_for_autosave(page) -> None:
 
 
 def test_educator_writes_a_module_and_the_lead_publishes_it(
-    live_server, live_db, site, people, new_context, screenshot
+    app_server, committed_db, site, people, new_context, screenshot
 ):
-    base = live_server.url
+    base = app_server.url
 
     # 1. The educator writes the module under the catalogue and submits it for review.
     page = new_context().new_page()

@@ -132,13 +132,13 @@ def take_attempt(page, user, kind: str, shot, step: str) -> None:
 
 
 def test_module_and_quiz_with_the_keyboard_only(
-    live_server, live_db, module, people, new_context, screenshot
+    app_server, committed_db, module, people, new_context, screenshot
 ):
     # The module asks for a pre-test first, so the keyboard path covers it too.
     module.pretest = True
     module.save_revision().publish()
     nurse = people.staff
-    base = live_server.url
+    base = app_server.url
     page = new_context().new_page()
     count = iter(range(1, 100))
 

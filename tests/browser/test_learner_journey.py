@@ -23,9 +23,9 @@ MODULE_TITLE = SAMPLE_SPEC["title"]
 DUE_DATE = re.compile(r"due \d{1,2} [A-Z][a-z]+ \d{4}")
 
 
-def test_learner_journey(live_server, live_db, module, people, new_context, screenshot):
+def test_learner_journey(app_server, committed_db, module, people, new_context, screenshot):
     nurse = people.staff
-    base = live_server.url
+    base = app_server.url
     page = new_context().new_page()
 
     # 1. Log in.

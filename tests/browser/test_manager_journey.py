@@ -23,7 +23,7 @@ from training import services
 pytestmark = [pytest.mark.browser]
 
 
-def test_manager_finds_who_is_overdue(live_server, live_db, people, new_context, screenshot):
+def test_manager_finds_who_is_overdue(app_server, committed_db, people, new_context, screenshot):
     late = StaffProfileFactory(
         user=UserFactory(first_name="Tomasz", last_name="Nowak"),
         role=people.nurse_role,
@@ -31,7 +31,7 @@ def test_manager_finds_who_is_overdue(live_server, live_db, people, new_context,
         start_date=timezone.localdate() - datetime.timedelta(days=400),
     )
     services.assignments_sync(user_ids=[late.user_id])
-    base = live_server.url
+    base = app_server.url
     page = new_context().new_page()
     page.goto(f"{base}/accounts/login/")
     page.locator("input[name=username]").fill(people.manager.username)

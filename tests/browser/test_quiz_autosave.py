@@ -39,20 +39,20 @@ def log_in(page, user):
     page.get_by_role("button", name="Log in").click()
 
 
-def nurse_at(new_context, live_server, people, path):
+def nurse_at(new_context, app_server, people, path):
     """A fresh browser with the nurse logged in through the form and sent on to `path`."""
     nurse = people.staff
     nurse.set_password(PASSWORD)
     nurse.save()
     page = new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next={path}")
+    page.goto(f"{app_server.url}/accounts/login/?next={path}")
     log_in(page, nurse)
     return page, nurse
 
 
-def start_quiz(new_context, live_server, people, module):
+def start_quiz(new_context, app_server, people, module):
     """The nurse on a new quiz attempt at `module`: (page, attempt)."""
-    page, nurse = nurse_at(new_context, live_server, people, module.url)
+    page, nurse = nurse_at(new_context, app_server, people, module.url)
     page.get_by_role("button", name="Take the quiz").first.click()
     return page, Attempt.objects.get(user=nurse, submitted_at__isnull=True)
 
@@ -70,12 +70,12 @@ def saved_answers(attempt):
 
 
 def test_answers_survive_reloads_dropped_connections_and_ended_sessions(
-    live_server, live_db, people, module, new_context, screenshot
+    app_server, committed_db, people, module, new_context, screenshot
 ):
     nurse = people.staff
     nurse.set_password(PASSWORD)
     nurse.save()
-    base = live_server.url
+    base = app_server.url
     context = new_context()
     page = context.new_page()
     save_answers = []  # the status of every autosave the server answered
@@ -168,11 +168,13 @@ def test_answers_survive_reloads_dropped_connections_and_ended_sessions(
     assert 200 in save_answers and not {409, 500} & set(save_answers), save_answers
 
 
-def test_autosave_stops_once_the_form_is_sent(live_server, live_db, people, module, new_context):
+def test_autosave_stops_once_the_form_is_sent(
+    app_server, committed_db, people, module, new_context
+):
     """The submitted form carries every answer: a save still pending must not race it (it
     would find the attempt graded). The page is kept from leaving, so that a save sent after
     the submit would be seen."""
-    page, attempt = start_quiz(new_context, live_server, people, module)
+    page, attempt = start_quiz(new_context, app_server, people, module)
     saves = []
     page.on("request", lambda r: "/save/" in r.url and saves.append(r.url))
     for question in attempt.questions:
@@ -191,11 +193,11 @@ def test_autosave_stops_once_the_form_is_sent(live_server, live_db, people, modu
 
 
 def test_enter_in_an_answer_checks_for_unanswered_questions(
-    live_server, live_db, people, module, new_context
+    app_server, committed_db, people, module, new_context
 ):
     """Pressing Enter in a field submits a form with its first submit button: that must be
     the ordinary submit (checked for unanswered questions), never "Submit anyway"."""
-    page, attempt = start_quiz(new_context, live_server, people, module)
+    page, attempt = start_quiz(new_context, app_server, people, module)
     first = attempt.questions[0]
     pick(page, first, first["choices"][0])
     page.keyboard.press("Enter")  # focus is on the answer just picked
@@ -223,9 +225,9 @@ def test_enter_in_an_answer_checks_for_unanswered_questions(
 
 
 def test_submit_anyway_grades_with_questions_unanswered(
-    live_server, live_db, people, module, new_context
+    app_server, committed_db, people, module, new_context
 ):
-    page, attempt = start_quiz(new_context, live_server, people, module)
+    page, attempt = start_quiz(new_context, app_server, people, module)
     first = attempt.questions[0]
     pick(page, first, first["choices"][0])
     expect(page.locator("[data-save-status]")).to_have_text(SAVED)
@@ -249,9 +251,9 @@ def test_submit_anyway_grades_with_questions_unanswered(
 
 
 def test_a_practice_round_from_the_module_page(
-    live_server, live_db, people, module, new_context, screenshot
+    app_server, committed_db, people, module, new_context, screenshot
 ):
-    page, nurse = nurse_at(new_context, live_server, people, module.url)
+    page, nurse = nurse_at(new_context, app_server, people, module.url)
     assert axe_violations(page) == []
     page.get_by_role("button", name="Practise first (doesn't count)").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Practice: {module.title}")
@@ -278,10 +280,10 @@ def test_a_practice_round_from_the_module_page(
 
 
 def test_logging_out_forgets_answers_kept_on_the_device(
-    live_server, live_db, people, module, new_context
+    app_server, committed_db, people, module, new_context
 ):
     """On a shared workstation the next person must not find the last one's quiz answers."""
-    page, _nurse = nurse_at(new_context, live_server, people, "/learn/")
+    page, _nurse = nurse_at(new_context, app_server, people, "/learn/")
     page.evaluate(
         "localStorage.setItem('attune-quiz:1:2', '{}'); localStorage.setItem('other-app', 'x')"
     )

@@ -35,10 +35,10 @@ def test_the_immediate_backend_is_the_default():
 
 # The worker commits and, like any long-running process, closes old database connections
 # (on PostgreSQL that would end the test's wrapping transaction), so this test runs outside a
-# transaction, as the worker does in production; the database is flushed afterwards and
-# serialized rollback restores the rows the migrations created (Wagtail's root page, site).
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_database_backend_stores_the_task_and_the_worker_runs_it(database_tasks, people):
+# transaction, as the worker does in production; `committed_db` puts every table back after.
+def test_database_backend_stores_the_task_and_the_worker_runs_it(
+    committed_db, database_tasks, people
+):
     # A NICU nurse who started 60 days ago: 30 days overdue, so her manager gets a digest.
     late = StaffProfileFactory(
         user=UserFactory(username="latenurse", first_name="Rosa", last_name="Lindqvist"),
