@@ -23,7 +23,7 @@ UI_STAMP := $(UI)/.built
 USWDS := $(FRONTEND)/node_modules/@uswds/uswds
 
 .PHONY: demo test test-fast install system-deps python-deps frontend messages checks test-sqlite \
-	test-postgres coverage lock clean
+	test-postgres lock clean
 
 demo: install
 	$(PY) manage.py migrate --noinput
@@ -33,13 +33,11 @@ demo: install
 
 # The suite: the non-browser tests on SQLite, then every test, the real-browser ones included,
 # on PostgreSQL (the production database), each run spread over the machine's cores
-# (pytest-xdist) and measured for branch coverage of the app code; `coverage` then adds the two
-# runs together and fails below the floor in pyproject.toml ([tool.coverage.report] fail_under).
-test: install checks test-sqlite test-postgres coverage
+# (pytest-xdist); the PostgreSQL run measures branch coverage and fails below the floor.
+test: install checks test-sqlite test-postgres
 
 # The quick loop while developing: the non-browser tests on SQLite, in parallel, no coverage.
-test-fast: install
-	DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_WORKERS) -m "not browser"
+test-fast: install test-sqlite
 
 install: system-deps python-deps frontend
 
@@ -86,33 +84,26 @@ checks:
 
 # Tests marked xdist_group (whose module-scoped data is built once) stay on one worker.
 PYTEST_WORKERS ?= -n auto --dist loadgroup
-COVERAGE := $(VENV)/bin/coverage
+POSTGRES_ANSWERS = $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()"
 
+# The non-browser tests on SQLite (coverage is measured in the run that has every test).
 test-sqlite:
-	rm -f .coverage .coverage.*
-	DATABASE_URL= COVERAGE_FILE=.coverage.sqlite $(VENV)/bin/pytest $(PYTEST_WORKERS) \
-		-m "not browser" --cov --cov-report=
+	DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_WORKERS) -m "not browser"
 
-# Every test on PostgreSQL when a server answers (DATABASE_URL if it names one); without one,
-# the browser tests run on SQLite instead, so that nothing goes unchecked.
+# Every test, the browser ones included, on PostgreSQL when a server answers (DATABASE_URL if
+# it names one), with branch coverage of the app code checked against the floor in
+# pyproject.toml ([tool.coverage.report] fail_under). Without a server the whole suite runs on
+# SQLite instead, so that nothing goes unchecked or unmeasured.
 test-postgres:
 	@url="$${DATABASE_URL:-$(POSTGRES_TEST_URL)}"; \
 	case "$$url" in postgres*) ;; *) url="$(POSTGRES_TEST_URL)";; esac; \
-	if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+	if $(POSTGRES_ANSWERS) "$$url" 2>/dev/null; then \
 		echo "PostgreSQL answers: every test, the browser tests included, on $$url"; \
-		DATABASE_URL="$$url" COVERAGE_FILE=.coverage.postgres $(VENV)/bin/pytest \
-			$(PYTEST_WORKERS) --cov --cov-report=; \
+		DATABASE_URL="$$url" $(VENV)/bin/pytest $(PYTEST_WORKERS) --cov --cov-report=; \
 	else \
-		echo "No PostgreSQL server answers at $$url: the browser tests run on SQLite instead."; \
-		DATABASE_URL= COVERAGE_FILE=.coverage.postgres $(VENV)/bin/pytest \
-			$(PYTEST_WORKERS) -m browser --cov --cov-report=; \
+		echo "No PostgreSQL server answers at $$url: every test runs on SQLite instead."; \
+		DATABASE_URL= $(VENV)/bin/pytest $(PYTEST_WORKERS) --cov --cov-report=; \
 	fi
-
-# Both runs' branch coverage together, checked against the floor.
-coverage:
-	$(COVERAGE) combine --keep --quiet .coverage.sqlite .coverage.postgres
-	@echo "Branch coverage of cms, modules, training and certificates, both runs together:"
-	$(COVERAGE) report --format=total
 
 # Refresh the Spanish catalogue (cms/locale/es) with every string marked in the code and
 # templates, then compile it. Translators fill in the msgstr entries; ATTUNE_LANGUAGES=en-us,es
