@@ -242,7 +242,12 @@ def committed_db(django_db_setup, django_db_blocker):
         try:
             yield
         finally:
-            _SNAPSHOTS["built"].restore()
+            restore_shared_state()
+
+
+def restore_shared_state() -> None:
+    """Every table as it was once the shared state was built."""
+    _SNAPSHOTS["built"].restore()
 
 
 def _database(request) -> None:

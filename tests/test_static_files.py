@@ -41,10 +41,6 @@ def test_pages_link_only_local_styles_and_scripts(client):
     assert all(a.startswith("/static/") for a in assets), assets
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="no database involved: the SQLite run of `make test` already collected the files",
-)
 def test_collectstatic_with_the_manifest_finds_every_reference(tmp_path):
     storages = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
