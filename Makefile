@@ -82,8 +82,8 @@ checks:
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 
-# Tests marked xdist_group (whose module-scoped data is built once) stay on one worker.
-PYTEST_WORKERS ?= -n auto --dist loadgroup
+# Each test file runs whole on one worker, so a file's module-scoped data is built once.
+PYTEST_WORKERS ?= -n auto --dist loadscope
 POSTGRES_ANSWERS = $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()"
 
 # The non-browser tests on SQLite (coverage is measured in the run that has every test).

@@ -15,8 +15,7 @@ from training.models import Assignment, Attempt
 
 from .conftest import SAMPLE_SPEC, correct_answers, module_transaction, shared_people
 
-# One worker runs this whole file, so its world is built once (`--dist loadgroup`).
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("permissions")]
+pytestmark = pytest.mark.django_db
 
 KINDS = ["staff", "manager", "other_manager", "lead", "educator", "admin", "anonymous"]
 

@@ -202,7 +202,6 @@ def query_counts(django_db_setup, django_db_blocker, tmp_path_factory):
     return {key: (small[key], large[key]) for key in urls}
 
 
-@pytest.mark.xdist_group("report-query-counts")  # one worker measures them all
 @pytest.mark.parametrize("who, url", COUNTED)
 def test_query_count_does_not_grow_with_data(query_counts, who, url):
     (small_status, small), (large_status, large) = query_counts[(who, url)]
