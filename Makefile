@@ -82,8 +82,9 @@ checks:
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 
-# Each test file runs whole on one worker, so a file's module-scoped data is built once.
-PYTEST_WORKERS ?= -n auto --dist loadscope
+# Tests are handed out one by one (whole files per worker, --dist loadscope, balanced worse
+# and took longer here); a file's module-scoped data is then built once on each worker.
+PYTEST_WORKERS ?= -n auto
 POSTGRES_ANSWERS = $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()"
 
 # The non-browser tests on SQLite (coverage is measured in the run that has every test).

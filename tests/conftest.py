@@ -271,7 +271,7 @@ def site(request):
 
 
 @pytest.fixture
-def module(request, site):
+def module(site):
     return TrainingModulePage.objects.get(slug=SAMPLE_SPEC["slug"])
 
 
